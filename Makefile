@@ -1,0 +1,67 @@
+# A new machine needs exactly two commands: `make demo` and `make test`.
+# Each sets up what it needs, idempotently (stamp files inside the venvs are
+# refreshed only when a requirements file changes).
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+SPLEETER_VENV := .venv-spleeter
+BPY5_VENV := .venv-bpy5
+PY := $(VENV)/bin/python
+
+.PHONY: setup demo test test-fast lint extension template benchmark clean-venvs
+
+setup: $(VENV)/.stamp $(SPLEETER_VENV)/.stamp $(BPY5_VENV)/.stamp .stamp-apt
+
+# Debian packages (Mesa EGL for Blender's OpenGL renderers, …); needs root, as CI has.
+.stamp-apt: requirements/apt.txt
+	@pkgs=$$(grep -v '^#' requirements/apt.txt | xargs); \
+	missing=$$(for p in $$pkgs; do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  echo "installing Debian packages: $$missing"; \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	  else sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; fi; \
+	fi
+	@touch $@
+
+$(VENV)/.stamp: requirements/engine.txt pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -r requirements/engine.txt
+	$(PY) -m pip install -q --no-deps -e .
+	@touch $@
+
+$(SPLEETER_VENV)/.stamp: requirements/spleeter.txt
+	test -x $(SPLEETER_VENV)/bin/python || $(PYTHON) -m venv $(SPLEETER_VENV)
+	$(SPLEETER_VENV)/bin/python -m pip install -q --upgrade pip
+	$(SPLEETER_VENV)/bin/python -m pip install -q -r requirements/spleeter.txt
+	@touch $@
+
+# A second Blender (5.0) to test the add-on against, as the add-on supports 4.2–5.0.
+$(BPY5_VENV)/.stamp: requirements/bpy5.txt
+	test -x $(BPY5_VENV)/bin/python || $(PYTHON) -m venv $(BPY5_VENV)
+	$(BPY5_VENV)/bin/python -m pip install -q --upgrade pip
+	$(BPY5_VENV)/bin/python -m pip install -q -r requirements/bpy5.txt
+	@touch $@
+
+demo: setup
+	$(PY) scripts/demo.py
+
+test: setup
+	$(PY) -m pytest tests -q
+	$(BPY5_VENV)/bin/python -m pytest tests/blender -q -p no:cacheprovider
+
+lint: $(VENV)/.stamp
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+extension: $(VENV)/.stamp
+	$(PY) scripts/build_extension.py
+
+template: $(VENV)/.stamp
+	$(VENV)/bin/musicface build-template
+
+benchmark: setup
+	for b in benchmarks/*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
+
+clean-venvs:
+	rm -rf $(VENV) $(SPLEETER_VENV) $(BPY5_VENV) .stamp-apt

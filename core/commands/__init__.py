@@ -1,0 +1,3 @@
+"""Subcommands of `musicface`: one module each (NAME, HELP, add_arguments, run)."""
+
+COMMANDS: tuple[str, ...] = ("features",)

@@ -1,0 +1,70 @@
+"""`musicface features SONG -o feats.npz`: the vocal, accompaniment and mixture windows."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import numpy as np
+
+from core.audio import FEATURE_SR, SEPARATION_SR, load_audio
+from core.errors import BadInput
+from core.features import VIDEO_FPS, frame_windows, mfcc_26, video_frame_count
+from core.progress import ProgressFn, scaled
+
+NAME = "features"
+HELP = "compute the (T, 39, 26) MFCC windows of a song's vocals, accompaniment and mixture"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("song", type=Path, help="audio file (wav, flac, mp3, m4a, ogg, …)")
+    parser.add_argument("-o", "--out", type=Path, required=True, help="output .npz")
+    parser.add_argument(
+        "--separator",
+        choices=("auto", "spleeter", "dsp", "none"),
+        default="auto",
+        help="how to split vocals from accompaniment (default: auto)",
+    )
+    parser.add_argument("--vocals", type=Path, help="your own vocal stem (skips separation)")
+    parser.add_argument("--accompaniment", type=Path, help="your own accompaniment stem")
+
+
+def _to_feature_rate(stereo_44k: np.ndarray) -> np.ndarray:
+    import librosa
+
+    mono = np.asarray(stereo_44k, dtype=np.float32)
+    if mono.ndim == 2:
+        mono = mono.mean(axis=1)
+    return librosa.resample(mono, orig_sr=SEPARATION_SR, target_sr=FEATURE_SR).astype(np.float32)
+
+
+def run(args: argparse.Namespace, progress: ProgressFn) -> int:
+    from core.separation import separate
+
+    out: Path = args.out
+    if not out.parent.exists() or not out.parent.is_dir():
+        raise BadInput(f"output folder does not exist: {out.parent}")
+    progress("decode", 0.0)
+    mix = load_audio(args.song, FEATURE_SR)
+    n_frames = video_frame_count(len(mix) / FEATURE_SR, VIDEO_FPS)
+    stems = separate(
+        args.song,
+        args.separator,
+        vocals=args.vocals,
+        accompaniment=args.accompaniment,
+        progress=scaled(progress, 0.1, 0.8),
+    )
+    progress("features", 0.85)
+    windows = {
+        "mixture": frame_windows(mfcc_26(mix), n_frames),
+        "vocals": frame_windows(mfcc_26(_to_feature_rate(stems.vocals)), n_frames),
+        "accompaniment": frame_windows(mfcc_26(_to_feature_rate(stems.accompaniment)), n_frames),
+    }
+    try:
+        np.savez_compressed(out, fps=np.float64(VIDEO_FPS), separator=stems.backend, **windows)
+    except OSError as err:
+        raise BadInput(f"cannot write {out}: {err.strerror or err}") from err
+    progress("done", 1.0)
+    print(f"wrote {out} ({n_frames} frames, separator: {stems.backend})")
+    args.done_path = out
+    return 0

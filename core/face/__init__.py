@@ -1,0 +1,1 @@
+"""Face model: ARKit names, name matching and the Anny head."""

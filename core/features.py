@@ -1,0 +1,72 @@
+"""Audio features of the paper: MFCC 13 + delta 13 at 100 fps, cut into 39-frame windows.
+
+Each video frame k (30 fps) gets the 39 MFCC frames (390 ms) centred on k / fps
+seconds. The MFCC frame i covers [i·10 ms, i·10 ms + 25 ms], so its centre is at
+i·10 ms + 12.5 ms; we pick the MFCC frame whose centre is nearest the video
+frame's time, and pad the song's edges by repeating the first and last frames.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from python_speech_features import delta, mfcc
+
+from core.audio import FEATURE_SR
+
+MFCC_FPS = 100
+WINDOW = 39
+N_MFCC = 13
+FEATURE_DIM = 2 * N_MFCC
+VIDEO_FPS = 30.0
+
+_WIN_SECONDS = 0.025
+_STEP_SECONDS = 0.010
+
+
+def mfcc_26(audio_16k: np.ndarray) -> np.ndarray:
+    """MFCC (13) and their first derivatives (13) at 100 fps: (N, 26) float32."""
+    signal = np.asarray(audio_16k, dtype=np.float64)
+    if signal.ndim != 1:
+        raise ValueError("mfcc_26 expects mono audio")
+    coefficients = mfcc(
+        signal,
+        samplerate=FEATURE_SR,
+        winlen=_WIN_SECONDS,
+        winstep=_STEP_SECONDS,
+        numcep=N_MFCC,
+        nfft=512,
+    )
+    deltas = delta(coefficients, 2)
+    return np.concatenate([coefficients, deltas], axis=1).astype(np.float32)
+
+
+def video_frame_count(seconds: float, fps: float = VIDEO_FPS) -> int:
+    """Number of video frames that cover `seconds` of audio: ceil(seconds × fps)."""
+    # Round first so 10.0 s × 30 does not become 301 through float error.
+    return int(math.ceil(round(seconds * fps, 6)))
+
+
+def window_centres(n_frames: int, fps: float = VIDEO_FPS) -> np.ndarray:
+    """Index of the MFCC frame centred nearest each video frame's time."""
+    times = np.arange(n_frames) / fps
+    return np.rint((times - _WIN_SECONDS / 2) * MFCC_FPS).astype(np.int64)
+
+
+def frame_windows(mfcc_100fps: np.ndarray, n_frames: int, fps: float = VIDEO_FPS) -> np.ndarray:
+    """Cut (T, 39, 26) windows centred on each of `n_frames` video frames, edges padded."""
+    features = np.asarray(mfcc_100fps, dtype=np.float32)
+    if features.ndim != 2 or features.shape[0] == 0:
+        raise ValueError("frame_windows expects a non-empty (N, D) feature array")
+    half = WINDOW // 2
+    # Indices are clipped rather than the array padded: same result, no copy of the song.
+    centres = window_centres(n_frames, fps)
+    rows = np.clip(centres[:, None] + np.arange(-half, half + 1)[None, :], 0, len(features) - 1)
+    return features[rows]
+
+
+def song_windows(audio_16k: np.ndarray, fps: float = VIDEO_FPS) -> np.ndarray:
+    """Features of a whole mono 16 kHz song: (ceil(seconds × fps), 39, 26) float32."""
+    n_frames = video_frame_count(len(audio_16k) / FEATURE_SR, fps)
+    return frame_windows(mfcc_26(audio_16k), n_frames, fps)

@@ -1,0 +1,93 @@
+"""One dataclass holds every size and constant of the generator; checkpoints store it."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, fields
+from typing import Any
+
+from core.errors import BadInput
+
+# The paper's ablations (DESIGN.md, "The method" 8), from the plainest to the full model.
+VARIANTS: tuple[str, ...] = ("single-stream", "two-stream", "with-atm", "full")
+
+
+@dataclass(frozen=True)
+class GeneratorConfig:
+    """Sizes of the networks and the constants of the eye-state sampler.
+
+    The defaults give a ~0.6 M parameter model: small enough to generate a
+    4-minute song in a few seconds on two CPU cores and to ship in the repo.
+    """
+
+    variant: str = "full"
+    n_subjects: int = 1
+    # Input: 39-frame (390 ms) windows of 26-D MFCC + delta at 100 fps, one per video frame.
+    n_mfcc: int = 26
+    window: int = 39
+    fps: float = 30.0
+    # TSAE: each stream's 1-D temporal CNN maps a window to `feature_dim` numbers.
+    encoder_channels: int = 48
+    feature_dim: int = 64
+    # ATM: temporal U-Net over the time axis, one per task.
+    unet_channels: int = 48
+    # EGN / PGN speed / ESGN / MLP pose heads.
+    mlp_hidden: int = 128
+    # PGN direction LSTM.
+    lstm_hidden: int = 64
+    n_expression: int = 52
+    pose_dim: int = 6
+    # ESGN blink sampler (seconds) and the temporal Gaussian filter (frames).
+    blink_interval: tuple[float, float] = (1.2, 2.0)
+    blink_duration: tuple[float, float] = (0.10, 0.45)
+    eye_sigma_frames: float = 1.0
+    # e = e_long where e_long > threshold (the paper's "> 0"; the margin keeps the
+    # sigmoid's tail over open eyes from hiding every sampled blink).
+    long_closure_threshold: float = 0.1
+    # Inference: encoders and ATMs run in chunks of this many frames, overlapped on
+    # both sides by `chunk_context` frames (more than the U-Net's receptive field).
+    chunk_frames: int = 1024
+    chunk_context: int = 48
+
+    def __post_init__(self) -> None:
+        if self.variant not in VARIANTS:
+            raise BadInput(f"unknown variant {self.variant!r}; choose one of {', '.join(VARIANTS)}")
+        if self.n_subjects < 1:
+            raise BadInput("a generator needs at least one subject")
+
+    @property
+    def separated(self) -> bool:
+        """True when the model reads vocal and accompaniment streams apart."""
+        return self.variant != "single-stream"
+
+    @property
+    def uses_atm(self) -> bool:
+        return self.variant in ("with-atm", "full")
+
+    @property
+    def uses_pgn(self) -> bool:
+        return self.variant == "full"
+
+    @property
+    def task_dim(self) -> int:
+        """Width of what a task head reads: audio features ⊕ the subject one-hot."""
+        streams = 2 if self.separated else 1
+        return streams * self.feature_dim + self.n_subjects
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain types only, so `torch.load(weights_only=True)` reads it back."""
+        data = asdict(self)
+        data["blink_interval"] = list(self.blink_interval)
+        data["blink_duration"] = list(self.blink_duration)
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> GeneratorConfig:
+        known = {f.name for f in fields(cls)}
+        unknown = set(data) - known
+        if unknown:
+            raise BadInput(f"checkpoint config has unknown fields: {', '.join(sorted(unknown))}")
+        values = dict(data)
+        for key in ("blink_interval", "blink_duration"):
+            if key in values:
+                values[key] = tuple(float(v) for v in values[key])
+        return cls(**values)

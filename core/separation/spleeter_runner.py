@@ -1,0 +1,195 @@
+"""Spleeter 2-stems driver, run by the `.venv-spleeter` interpreter (never imported by core).
+
+Spleeter pins TensorFlow 2.12 and numpy < 1.24, so it lives in its own environment
+and the engine runs this file as a subprocess. It must therefore import nothing
+from `core` (no torch, an older numpy there). Audio travels as float32 `.npy` files
+of shape (N, 2) at 44.1 kHz; progress and errors travel as JSON lines on stdout.
+
+Spleeter's own `Separator` holds the whole song (about 6 GB for 4 minutes), so we
+build its estimator graph once (`EstimatorSpecBuilder`, the same model function the
+released model was trained with) and feed it chunks of a few tens of seconds that
+overlap and are crossfaded. Peak memory then no longer grows with song length.
+
+Commands:
+  separate     --model-dir DIR --mix MIX.npy --vocals V.npy --accompaniment A.npy
+  init-random  --model-dir DIR [--seed N]   (a 2-stems checkpoint with random weights)
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+# TensorFlow's C++ start-up chatter would drown the JSON protocol's stderr tail.
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+EXIT_MISSING_MODEL = 3
+CONFIG = "spleeter:2stems"
+# A chunk spans exactly 3 of the model's 512-frame segments (frame step 1024, plus
+# the 4096 zeros Spleeter prepends), so no compute is spent on segment padding.
+SEGMENT_SAMPLES = 512 * 1024
+CHUNK_SAMPLES = 3 * SEGMENT_SAMPLES - 4096
+OVERLAP_SAMPLES = 2 * 44100
+
+
+def emit(message: dict[str, Any]) -> None:
+    print(json.dumps(message), flush=True)
+
+
+def fail_missing_model(message: str) -> None:
+    emit({"error": message, "kind": "missing_model"})
+    sys.exit(EXIT_MISSING_MODEL)
+
+
+def has_checkpoint(model_dir: Path) -> bool:
+    return (model_dir / "checkpoint").is_file()
+
+
+def ensure_model(model_dir: Path) -> None:
+    """Use the model at `model_dir`, or let Spleeter download it there.
+
+    Spleeter's provider creates the folder before downloading and leaves it empty
+    when the download fails; a later run then finds the folder, skips the download
+    and crashes on a missing checkpoint. So an empty folder is removed again.
+    """
+    if has_checkpoint(model_dir):
+        return
+    if model_dir.is_dir() and not any(model_dir.iterdir()):
+        model_dir.rmdir()  # left by an earlier failed download
+    if model_dir.exists():
+        fail_missing_model(
+            f"Spleeter model folder {model_dir} has no 'checkpoint' file; "
+            "replace it with the released 2stems files or remove it"
+        )
+    from spleeter.model.provider import ModelProvider
+
+    try:
+        ModelProvider.default().get(str(model_dir))
+    except Exception as error:  # noqa: BLE001 - any download failure means no model
+        if model_dir.is_dir() and not any(model_dir.iterdir()):
+            model_dir.rmdir()
+        reason = str(error).splitlines()[0] if str(error) else type(error).__name__
+        fail_missing_model(
+            f"Spleeter 2stems model not in {model_dir} and the download failed ({reason}); "
+            "put the released 2stems files there, set MODEL_PATH, or use --separator dsp"
+        )
+    if not has_checkpoint(model_dir):
+        fail_missing_model(f"Spleeter download to {model_dir} gave no checkpoint")
+
+
+def build_graph(params: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
+    """The predict graph of Spleeter's estimator: waveform placeholder → stem waveforms."""
+    from spleeter.model import EstimatorSpecBuilder, InputProviderFactory
+
+    features = InputProviderFactory.get(params).get_input_dict_placeholders()
+    builder = EstimatorSpecBuilder(features, params)
+    outputs = {name: builder.outputs[name] for name in params["instrument_list"]}
+    return features["waveform"], outputs
+
+
+def crossfade_into(out: Any, start: int, chunk: Any, overlap: int) -> None:
+    """Write `chunk` at `start`, blending linearly over what the previous chunk wrote."""
+    import numpy as np
+
+    if start > 0 and overlap > 0:
+        n = min(overlap, len(chunk))
+        ramp = np.linspace(0.0, 1.0, n, dtype=np.float32)[:, None]
+        out[start : start + n] = out[start : start + n] * (1.0 - ramp) + chunk[:n] * ramp
+        out[start + n : start + len(chunk)] = chunk[n:]
+    else:
+        out[start : start + len(chunk)] = chunk
+
+
+def separate(args: argparse.Namespace) -> None:
+    import numpy as np
+    import tensorflow as tf
+    from spleeter.utils.configuration import load_configuration
+
+    model_dir = Path(args.model_dir).resolve()
+    ensure_model(model_dir)
+    mix = np.load(args.mix, mmap_mode="r", allow_pickle=False)
+    if mix.ndim != 2 or mix.shape[1] != 2 or mix.dtype != np.float32:
+        raise ValueError(f"mixture must be float32 (N, 2), got {mix.dtype} {mix.shape}")
+    total = mix.shape[0]
+    outs = {
+        "vocals": np.lib.format.open_memmap(args.vocals, "w+", np.float32, (total, 2)),
+        "accompaniment": np.lib.format.open_memmap(
+            args.accompaniment, "w+", np.float32, (total, 2)
+        ),
+    }
+    params = load_configuration(CONFIG)
+    params["model_dir"] = str(model_dir)
+    params["MWF"] = False
+    chunk, overlap = args.chunk_samples, args.overlap_samples
+    starts = list(range(0, max(total - overlap, 1), chunk - overlap))
+    graph = tf.Graph()
+    with graph.as_default():
+        waveform, outputs = build_graph(params)
+        saver = tf.compat.v1.train.Saver()
+        with tf.compat.v1.Session(graph=graph) as session:
+            saver.restore(session, tf.train.latest_checkpoint(str(model_dir)))
+            emit({"progress": 0.0})
+            for index, start in enumerate(starts):
+                piece = np.asarray(mix[start : start + chunk])
+                result = session.run(outputs, feed_dict={waveform: piece})
+                for name, out in outs.items():
+                    crossfade_into(out, start, result[name][: len(piece)], overlap)
+                emit({"progress": (index + 1) / len(starts)})
+    for out in outs.values():
+        out.flush()
+    emit({"done": True, "chunks": len(starts)})
+
+
+def init_random(args: argparse.Namespace) -> None:
+    """Save a 2-stems checkpoint whose weights are random but whose variables are the
+    released model's (148 U-Net variables + global_step = 149), so the released
+    files are a drop-in replacement."""
+    import tensorflow as tf
+    from spleeter.model.provider import ModelProvider
+    from spleeter.utils.configuration import load_configuration
+
+    model_dir = Path(args.model_dir).resolve()
+    model_dir.mkdir(parents=True, exist_ok=True)
+    params = load_configuration(CONFIG)
+    graph = tf.Graph()
+    with graph.as_default():
+        tf.compat.v1.set_random_seed(args.seed)
+        build_graph(params)
+        tf.compat.v1.train.get_or_create_global_step()
+        variables = tf.compat.v1.global_variables()
+        saver = tf.compat.v1.train.Saver(variables)
+        with tf.compat.v1.Session(graph=graph) as session:
+            session.run(tf.compat.v1.global_variables_initializer())
+            saver.save(session, str(model_dir / "model"), write_meta_graph=False)
+    ModelProvider.writeProbe(str(model_dir))
+    emit({"done": True, "variables": len(variables)})
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    run = commands.add_parser("separate")
+    run.add_argument("--model-dir", required=True)
+    run.add_argument("--mix", required=True)
+    run.add_argument("--vocals", required=True)
+    run.add_argument("--accompaniment", required=True)
+    run.add_argument("--chunk-samples", type=int, default=CHUNK_SAMPLES)
+    run.add_argument("--overlap-samples", type=int, default=OVERLAP_SAMPLES)
+    make = commands.add_parser("init-random")
+    make.add_argument("--model-dir", required=True)
+    make.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args(argv)
+    if args.command == "separate":
+        if not 0 <= args.overlap_samples < args.chunk_samples:
+            parser.error("need 0 <= overlap < chunk")
+        separate(args)
+    else:
+        init_random(args)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""MusicFace training: datasets, synthetic corpus, training loops and metrics."""

@@ -1,0 +1,16 @@
+"""`musicface-train`: corpus synthesis, training and evaluation (subcommands in training/commands/)."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+
+from core.cli import run_cli
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    return run_cli("musicface-train", "training.commands", argv)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
