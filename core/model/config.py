@@ -26,7 +26,7 @@ class GeneratorConfig:
     window: int = 39
     fps: float = 30.0
     # TSAE: each stream's 1-D temporal CNN maps a window to `feature_dim` numbers.
-    encoder_channels: int = 48
+    encoder_channels: int = 32
     feature_dim: int = 64
     # ATM: temporal U-Net over the time axis, one per task.
     unet_channels: int = 48

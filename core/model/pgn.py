@@ -32,7 +32,7 @@ class PoseMLP(nn.Module):
 
 
 class PGN(nn.Module):
-    """(B, T, in_dim) task features, initial (B, 2, pose_dim) = [p_{-2}, p_{-1}] → (B, T, pose_dim)."""
+    """Task features (B, T, in_dim), [p_{-2}, p_{-1}] (B, 2, pose_dim) → poses (B, T, pose_dim)."""
 
     def __init__(self, in_dim: int, hidden: int, lstm_hidden: int, pose_dim: int) -> None:
         super().__init__()
@@ -66,12 +66,11 @@ class PGN(nn.Module):
         p_prev2, p_prev = initial[:, 0], initial[:, 1]
         h = x.new_zeros(b, self.lstm_hidden)
         c = x.new_zeros(b, self.lstm_hidden)
+        weight_state = self.weight_state.t()
         poses = []
         for step in range(t):
             v_prev = p_prev - p_prev2
-            gates = audio_gates[:, step] + torch.cat([p_prev, v_prev, h], dim=1) @ (
-                self.weight_state.t()
-            )
+            gates = audio_gates[:, step] + torch.cat([p_prev, v_prev, h], dim=1) @ weight_state
             i, f, g, o = gates.chunk(4, dim=1)
             c = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
             h = torch.sigmoid(o) * torch.tanh(c)

@@ -1,3 +1,7 @@
 """Subcommands of `musicface-train`: one module each (NAME, HELP, add_arguments, run)."""
 
-COMMANDS: tuple[str, ...] = ()
+COMMANDS: tuple[str, ...] = (
+    "synth",
+    "evaluate",
+    "train",
+)

@@ -1,0 +1,125 @@
+"""Generator checkpoints: save, refuse anything that is not one, load.
+
+A checkpoint is `torch.save({"format", "config", "state_dict", "normalization",
+"meta"})` holding only tensors and plain types, read back with
+`torch.load(weights_only=True)`: a file from an untrusted source can never run
+code. The checkpoint id is the SHA-256 of the file.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import tempfile
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from core.audio import file_sha256
+from core.errors import BadInput, MissingModel
+from core.model.config import GeneratorConfig
+from core.model.generator import MusicFaceGenerator
+from core.model.normalization import Normalization
+
+FORMAT = "musicface-generator/1"
+DEFAULT_CHECKPOINT = Path(__file__).resolve().parent / "assets" / "default.pt"
+
+
+@dataclass
+class LoadedGenerator:
+    model: MusicFaceGenerator
+    normalization: Normalization
+    meta: dict[str, Any]  # training facts: subjects, epochs, steps, variant…
+    checkpoint_id: str  # sha256 of the file
+    path: Path
+
+
+def checkpoint_dict(
+    model: MusicFaceGenerator, normalization: Normalization, meta: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    state = {k: v.detach().cpu().clone() for k, v in model.state_dict().items()}
+    return {
+        "format": FORMAT,
+        "config": model.config.to_dict(),
+        "state_dict": state,
+        "normalization": normalization.to_dict(),
+        "meta": dict(meta or {}),
+    }
+
+
+def atomic_torch_save(obj: Any, path: str | Path) -> Path:
+    """torch.save to a temp file beside `path`, then rename: no half-written checkpoints."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}-", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            torch.save(obj, handle)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def save_checkpoint(
+    path: str | Path,
+    model: MusicFaceGenerator,
+    normalization: Normalization,
+    meta: dict[str, Any] | None = None,
+) -> Path:
+    return atomic_torch_save(checkpoint_dict(model, normalization, meta), path)
+
+
+def read_checkpoint_file(path: str | Path) -> dict[str, Any]:
+    """The raw dict of a checkpoint file, refusing anything that would need pickle's code."""
+    path = Path(path)
+    if not path.is_file():
+        raise BadInput(f"checkpoint not found: {path}")
+    try:
+        data = torch.load(path, map_location="cpu", weights_only=True)
+    except pickle.UnpicklingError as err:
+        raise BadInput(
+            f"{path.name} is not a MusicFace checkpoint: it holds Python objects that could "
+            "run code, refusing to load it"
+        ) from err
+    except (RuntimeError, EOFError, OSError, ValueError, zipfile.BadZipFile) as err:
+        reason = str(err).splitlines()[0] if str(err) else type(err).__name__
+        raise BadInput(f"{path.name} is not a readable MusicFace checkpoint ({reason})") from err
+    if not isinstance(data, dict) or data.get("format") != FORMAT:
+        raise BadInput(f"{path.name} is not a MusicFace generator checkpoint")
+    for key in ("config", "state_dict", "normalization"):
+        if not isinstance(data.get(key), dict):
+            raise BadInput(f"{path.name} is missing its {key}")
+    return data
+
+
+def load_checkpoint(path: str | Path | None = None, device: str = "cpu") -> LoadedGenerator:
+    """Load a generator; `None` means the default checkpoint shipped in core/assets."""
+    if path is None:
+        if not DEFAULT_CHECKPOINT.is_file():
+            raise MissingModel(
+                "no default generator checkpoint is installed (core/assets/default.pt); "
+                "pass --checkpoint CKPT (train one with `musicface-train train`)"
+            )
+        path = DEFAULT_CHECKPOINT
+    path = Path(path)
+    data = read_checkpoint_file(path)
+    config = GeneratorConfig.from_dict(data["config"])
+    model = MusicFaceGenerator(config)
+    try:
+        model.load_state_dict(data["state_dict"])
+    except RuntimeError as err:
+        first = str(err).splitlines()[0]
+        raise BadInput(f"{path.name}: weights do not match its config ({first})") from err
+    model.to(device).eval()
+    return LoadedGenerator(
+        model=model,
+        normalization=Normalization.from_dict(data["normalization"]),
+        meta=dict(data.get("meta") or {}),
+        checkpoint_id=file_sha256(path),
+        path=path,
+    )

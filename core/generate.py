@@ -1,0 +1,163 @@
+"""Song → Performance: decode, separate, features, generator, eye state, beats.
+
+`generate()` is the engine's one entry point for animation; `musicface generate`
+is a thin layer over it. The same song, checkpoint and seed give the same
+Performance: the only randomness, the blink sampler, draws from the take seed.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+import core
+from core.audio import FEATURE_SR, SEPARATION_SR, file_sha256, load_audio
+from core.checkpoints import LoadedGenerator, load_checkpoint
+from core.errors import BadInput
+from core.face.arkit import ARKIT_INDEX
+from core.features import mfcc_26, video_frame_count
+from core.model.esgn import compose_eye_state, sample_blinks
+from core.model.inference import run_generator
+from core.performance import Performance
+from core.progress import ProgressFn, no_progress, scaled
+
+# Attention curves hold, per task (expression, pose, eye), the mean ATM attention
+# on the vocal features (channel 0) and on the accompaniment features (channel 1).
+ATTENTION_CHANNELS: tuple[str, ...] = ("vocals", "accompaniment")
+EYE_COLUMNS = (ARKIT_INDEX["eyeBlinkLeft"], ARKIT_INDEX["eyeBlinkRight"])
+
+
+def _to_feature_rate(audio_44k: np.ndarray) -> np.ndarray:
+    import librosa
+
+    mono = np.asarray(audio_44k, dtype=np.float32)
+    if mono.ndim == 2:
+        mono = mono.mean(axis=1)
+    return librosa.resample(mono, orig_sr=SEPARATION_SR, target_sr=FEATURE_SR).astype(np.float32)
+
+
+def _streams(
+    song: Path,
+    mix: np.ndarray,
+    separated: bool,
+    separator: str,
+    vocals: Path | None,
+    accompaniment: Path | None,
+    progress: ProgressFn,
+) -> tuple[dict[str, np.ndarray], str]:
+    """16 kHz mono audio of the streams the model reads, and the separator actually used."""
+    if (vocals is None) != (accompaniment is None):
+        raise BadInput("give both --vocals and --accompaniment, or neither")
+    if not separated:
+        return {"mix": mix}, "none (single-stream model)"
+    if vocals is not None and accompaniment is not None:
+        return {
+            "vocals": load_audio(vocals, FEATURE_SR),
+            "accomp": load_audio(accompaniment, FEATURE_SR),
+        }, "stems"
+    from core.separation import separate
+
+    stems = separate(song, separator, progress=progress)
+    return {
+        "vocals": _to_feature_rate(stems.vocals),
+        "accomp": _to_feature_rate(stems.accompaniment),
+    }, str(stems.backend)
+
+
+def detect_beats(audio_16k: np.ndarray) -> np.ndarray:
+    """Beat times (s) of the accompaniment: librosa's tracker on its onset envelope."""
+    import librosa
+
+    if not np.any(audio_16k):
+        return np.zeros(0)
+    envelope = librosa.onset.onset_strength(y=audio_16k, sr=FEATURE_SR, hop_length=512)
+    _, frames = librosa.beat.beat_track(onset_envelope=envelope, sr=FEATURE_SR, hop_length=512)
+    return librosa.frames_to_time(frames, sr=FEATURE_SR, hop_length=512).astype(np.float64)
+
+
+def generate(
+    song: str | Path,
+    checkpoint: str | Path | LoadedGenerator | None = None,
+    separator: str = "auto",
+    subject: int = 0,
+    seed: int = 0,
+    vocals: str | Path | None = None,
+    accompaniment: str | Path | None = None,
+    progress: ProgressFn = no_progress,
+) -> Performance:
+    """Animate `song` with a generator checkpoint (None: the shipped default)."""
+    song = Path(song)
+    if not isinstance(seed, int) or seed < 0:
+        raise BadInput(f"seed must be a non-negative integer, got {seed!r}")
+    loaded = checkpoint if isinstance(checkpoint, LoadedGenerator) else load_checkpoint(checkpoint)
+    config = loaded.model.config
+    if not 0 <= subject < config.n_subjects:
+        raise BadInput(
+            f"subject {subject} is out of range: this checkpoint knows subjects "
+            f"0..{config.n_subjects - 1}"
+        )
+
+    progress("decode", 0.0)
+    mix = load_audio(song, FEATURE_SR)
+    seconds = len(mix) / FEATURE_SR
+    n_frames = video_frame_count(seconds, config.fps)
+    progress("decode", 0.05)
+
+    audio, used = _streams(
+        song,
+        mix,
+        config.separated,
+        separator,
+        Path(vocals) if vocals is not None else None,
+        Path(accompaniment) if accompaniment is not None else None,
+        scaled(progress, 0.05, 0.6),
+    )
+
+    mfccs = {}
+    for i, (name, signal) in enumerate(audio.items()):
+        mfccs[name] = mfcc_26(signal)
+        progress("features", 0.6 + 0.2 * (i + 1) / (len(audio) + 1))
+    beats = detect_beats(audio.get("accomp", mix))
+    progress("features", 0.8)
+
+    curves = run_generator(
+        loaded.model,
+        loaded.normalization,
+        mfccs,
+        n_frames,
+        subject,
+        progress=scaled(progress, 0.8, 0.98),
+    )
+    rng = np.random.Generator(np.random.PCG64(seed))
+    blink = sample_blinks(n_frames, config.fps, rng, config.blink_interval, config.blink_duration)
+    eye_long, eye_blink, eye = compose_eye_state(
+        curves.e_long, blink, config.long_closure_threshold, config.eye_sigma_frames
+    )
+    expression = curves.expression.copy()
+    for column in EYE_COLUMNS:
+        expression[:, column] = eye
+
+    meta = {
+        "engine_version": core.__version__,
+        "checkpoint": loaded.checkpoint_id,
+        "variant": config.variant,
+        "separator": used,
+        "seed": seed,
+        "subject": subject,
+        "song": song.name,
+        "song_sha256": file_sha256(song),
+        "seconds": seconds,
+    }
+    if curves.attention is not None:
+        meta["attention_channels"] = list(ATTENTION_CHANNELS)
+    return Performance(
+        fps=config.fps,
+        expression=expression,
+        pose=curves.pose,
+        eye_long=eye_long,
+        eye_blink=eye_blink,
+        attention=curves.attention,
+        beats=beats,
+        meta=meta,
+    )

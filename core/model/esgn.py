@@ -1,0 +1,71 @@
+"""ESGN: the eye state generation network (DESIGN.md, "The method" 6).
+
+Long closures (> 0.5 s, held notes, emotion) are learned from audio:
+e_long = MLP(l_eye ⊕ m_eye). Blinks carry no audio information, so they are
+sampled: onsets spaced U(1.2, 2.0) s apart, each lasting U(0.10, 0.45) s.
+The composite e = e_long where the eye is held closed, else e_blink, is then
+smoothed by a temporal Gaussian filter.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+from scipy.ndimage import gaussian_filter1d
+from torch import nn
+
+
+class LongClosureMLP(nn.Module):
+    """e_long = MLP(l_eye ⊕ m_eye) in [0, 1]: (B, T, in_dim) → (B, T)."""
+
+    def __init__(self, in_dim: int, hidden: int) -> None:
+        super().__init__()
+        self.fc1 = nn.Linear(in_dim, hidden)
+        self.fc2 = nn.Linear(hidden, 1)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return torch.sigmoid(self.fc2(torch.relu(self.fc1(x)))).squeeze(-1)
+
+
+def sample_blinks(
+    n_frames: int,
+    fps: float,
+    rng: np.random.Generator,
+    interval: tuple[float, float] = (1.2, 2.0),
+    duration: tuple[float, float] = (0.10, 0.45),
+) -> np.ndarray:
+    """e_blink (n_frames,) float32 in [0, 1]: raised-cosine closures at sampled times.
+
+    `interval` is the onset-to-onset gap. The first onset is drawn from the
+    same interval so a take never opens with a blink.
+    """
+    seconds = n_frames / fps
+    times = np.arange(n_frames) / fps
+    blink = np.zeros(n_frames, dtype=np.float64)
+    onset = rng.uniform(*interval)
+    while onset < seconds:
+        length = rng.uniform(*duration)
+        inside = (times >= onset) & (times <= onset + length)
+        phase = (times[inside] - onset) / length
+        # 0 → 1 → 0 over the blink: closed at its middle.
+        blink[inside] = np.maximum(blink[inside], np.sin(np.pi * phase) ** 2)
+        onset += rng.uniform(*interval)
+    return blink.astype(np.float32)
+
+
+def compose_eye_state(
+    e_long: np.ndarray, e_blink: np.ndarray, threshold: float, sigma_frames: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(eye_long, eye_blink, e): e = G_sigma * (e_long where e_long > threshold, else e_blink).
+
+    The two layers are returned apart so that an artist can weigh them: eye_long
+    keeps e_long only where it marks a closure, eye_blink keeps the sampled
+    blinks elsewhere, and e = G_sigma * (eye_long + eye_blink), clipped to [0, 1].
+    """
+    closed = e_long > threshold
+    eye_long = np.where(closed, e_long, 0.0).astype(np.float32)
+    eye_blink = np.where(closed, 0.0, e_blink).astype(np.float32)
+    e = (eye_long + eye_blink).astype(np.float64)
+    if sigma_frames > 0 and e.size > 1:
+        e = gaussian_filter1d(e, sigma_frames, mode="nearest")
+    return eye_long, eye_blink, np.clip(e, 0.0, 1.0).astype(np.float32)

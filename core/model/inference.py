@@ -1,0 +1,87 @@
+"""Run a generator over a whole song: chunked encoders, one continuous pose rollout.
+
+Encoders and ATMs only look a few frames around each frame, so they run on
+overlapping chunks (the overlap is dropped) and memory stays flat however long
+the song. The heads are cheap per frame and the PGN must see the whole song in
+order, so they run once over the full sequence.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from core.model.generator import TASKS, MusicFaceGenerator, TaskFeatures, attention_curves
+from core.model.normalization import Normalization
+from core.model.windows import cut_windows, window_rows
+from core.progress import ProgressFn, no_progress
+
+
+@dataclass
+class FrameCurves:
+    """One song's raw network outputs at the model's fps (numpy, float32)."""
+
+    expression: np.ndarray  # (T, 52) in [0, 1]
+    pose: np.ndarray  # (T, 6) radians / metres
+    e_long: np.ndarray  # (T,) in [0, 1]
+    attention: np.ndarray | None  # (3, T, 2): vocals, accompaniment per task
+
+
+def stream_names(model: MusicFaceGenerator) -> tuple[str, ...]:
+    """Which MFCC streams the model reads, in order."""
+    return ("vocals", "accomp") if model.config.separated else ("mix",)
+
+
+@torch.inference_mode()
+def run_generator(
+    model: MusicFaceGenerator,
+    normalization: Normalization,
+    mfccs: dict[str, np.ndarray],
+    n_frames: int,
+    subject: int = 0,
+    progress: ProgressFn = no_progress,
+) -> FrameCurves:
+    """mfccs: raw (N, 26) 100 fps MFCCs for each stream in `stream_names(model)`."""
+    config = model.config
+    model.eval()
+    device = next(model.parameters()).device
+    names = stream_names(model)
+    normalised = [normalization.mfcc(name, mfccs[name]) for name in names]
+    rows = window_rows(len(normalised[0]), n_frames, config.fps)
+    subject_t = torch.tensor([subject], device=device)
+
+    inputs = {t: torch.empty(1, n_frames, config.task_dim, device=device) for t in TASKS}
+    attention = (
+        {t: torch.empty(1, n_frames, 2 * config.feature_dim, device=device) for t in TASKS}
+        if config.uses_atm
+        else None
+    )
+    step, context = config.chunk_frames, config.chunk_context
+    for start in range(0, n_frames, step):
+        stop = min(start + step, n_frames)
+        lo, hi = max(0, start - context), min(n_frames, stop + context)
+        streams = [
+            torch.from_numpy(cut_windows(m, rows[lo:hi])).to(device)[None] for m in normalised
+        ]
+        chunk = model.task_features(streams, subject_t)
+        keep = slice(start - lo, start - lo + stop - start)
+        for task in TASKS:
+            inputs[task][:, start:stop] = chunk.inputs[task][:, keep]
+            if attention is not None and chunk.attention is not None:
+                attention[task][:, start:stop] = chunk.attention[task][:, keep]
+        progress("generate", 0.7 * stop / n_frames)
+
+    out = model.decode(TaskFeatures(inputs, attention))
+    progress("generate", 1.0)
+    scale = torch.from_numpy(normalization.pose_scale).to(device)
+    curves = None
+    if out.attention is not None:
+        curves = attention_curves(out.attention, config.feature_dim).cpu().numpy()
+    return FrameCurves(
+        expression=out.expression[0].cpu().numpy(),
+        pose=(out.pose[0] * scale).cpu().numpy(),
+        e_long=out.e_long[0].cpu().numpy(),
+        attention=curves,
+    )

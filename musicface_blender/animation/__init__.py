@@ -1,0 +1,1 @@
+"""Writing a Performance as keyframes, organised by what is animated (like glTF-Blender-IO)."""

@@ -1,0 +1,69 @@
+"""View3D › Sidebar › MusicFace."""
+
+from __future__ import annotations
+
+import bpy
+
+from .ops_generate import RUNNING
+
+
+class MUSICFACE_PT_main(bpy.types.Panel):
+    bl_idname = "MUSICFACE_PT_main"
+    bl_label = "MusicFace"
+    bl_space_type = "VIEW_3D"
+    bl_region_type = "UI"
+    bl_category = "MusicFace"
+
+    def draw(self, context: bpy.types.Context) -> None:
+        settings = context.scene.musicface
+        layout = self.layout
+        layout.use_property_split = True
+        layout.use_property_decorate = False
+
+        layout.prop(settings, "song")
+        stems = layout.column(heading="Stems", align=True)
+        stems.prop(settings, "vocals")
+        stems.prop(settings, "accompaniment")
+        layout.prop(settings, "separator")
+
+        layout.separator()
+        layout.prop(settings, "target")
+        if settings.target is None and context.active_object is not None:
+            layout.label(text=f"Using the active object: {context.active_object.name}")
+        layout.operator("musicface.add_head", icon="USER")
+        layout.prop(settings, "pose_mode")
+        if settings.pose_mode in {"OBJECT", "BONE"}:
+            layout.prop(settings, "pose_object")
+        if settings.pose_mode == "BONE" and settings.pose_object is not None:
+            if settings.pose_object.type == "ARMATURE":
+                layout.prop_search(settings, "pose_bone", settings.pose_object.pose, "bones")
+
+        layout.separator()
+        layout.prop(settings, "subject")
+        layout.prop(settings, "seed")
+
+        header, body = layout.panel("musicface_strengths", default_closed=False)
+        header.label(text="Strengths")
+        if body is not None:
+            body.prop(settings, "strength_expression")
+            body.prop(settings, "strength_head")
+            body.prop(settings, "strength_blinks")
+            body.prop(settings, "strength_long_closures")
+
+        header, body = layout.panel("musicface_output", default_closed=True)
+        header.label(text="Keyframes & scene")
+        if body is not None:
+            body.prop(settings, "keyframes")
+            if settings.keyframes == "SIMPLIFIED":
+                body.prop(settings, "max_error")
+            body.prop(settings, "sound")
+            body.prop(settings, "beat_markers")
+            body.prop(settings, "attention")
+            body.prop(settings, "checkpoint")
+
+        layout.separator()
+        job = RUNNING.get("job")
+        if job is not None:
+            layout.progress(factor=job.progress, type="BAR", text=f"{job.stage} (Esc to cancel)")
+        else:
+            layout.operator("musicface.generate", icon="PLAY_SOUND")

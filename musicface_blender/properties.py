@@ -1,0 +1,97 @@
+"""All of MusicFace's scene settings, under one namespaced root: `scene.musicface`."""
+
+from __future__ import annotations
+
+import bpy
+from bpy.props import (
+    BoolProperty,
+    EnumProperty,
+    FloatProperty,
+    IntProperty,
+    PointerProperty,
+    StringProperty,
+)
+
+from .layers import Strengths
+
+
+def _is_mesh(_self, obj: bpy.types.Object) -> bool:
+    return obj.type == "MESH"
+
+
+class MusicFaceSettings(bpy.types.PropertyGroup):
+    song: StringProperty(name="Song", subtype="FILE_PATH", description="The song to sing")
+    vocals: StringProperty(
+        name="Vocals", subtype="FILE_PATH", description="Optional vocal stem (skips separation)"
+    )
+    accompaniment: StringProperty(
+        name="Accompaniment", subtype="FILE_PATH", description="Optional accompaniment stem"
+    )
+    separator: EnumProperty(
+        name="Separator",
+        description="How the engine splits vocals from accompaniment",
+        items=(
+            ("auto", "Auto", "Spleeter when installed, else the DSP separator"),
+            ("spleeter", "Spleeter", "Spleeter 2-stems (best)"),
+            ("dsp", "DSP", "Fast harmonic/percussive split, no model needed"),
+            ("none", "None", "Use the mix for both streams"),
+        ),
+        default="auto",
+    )
+    target: PointerProperty(
+        name="Head",
+        type=bpy.types.Object,
+        poll=_is_mesh,
+        description="Mesh with ARKit shape keys (empty: the active object)",
+    )
+    pose_mode: EnumProperty(
+        name="Head pose",
+        description="Where the head motion goes",
+        items=(
+            ("AUTO", "Auto", "The template's neck pivot, else the head object itself"),
+            ("OBJECT", "Object", "An object of your choice"),
+            ("BONE", "Bone", "A bone of an armature"),
+            ("NONE", "None", "No head motion"),
+        ),
+        default="AUTO",
+    )
+    pose_object: PointerProperty(name="Pose object", type=bpy.types.Object)
+    pose_bone: StringProperty(name="Bone", description="Bone of the armature that turns the head")
+    subject: IntProperty(name="Subject style", min=0, default=0, description="Singer style")
+    seed: IntProperty(name="Take seed", min=0, default=0, description="Blinks vary with it")
+    checkpoint: StringProperty(
+        name="Checkpoint", subtype="FILE_PATH", description="Generator checkpoint (empty: default)"
+    )
+    strength_expression: FloatProperty(name="Lips & expression", min=0, soft_max=2, default=1)
+    strength_head: FloatProperty(name="Head motion", min=0, soft_max=2, default=1)
+    strength_blinks: FloatProperty(name="Blinks", min=0, soft_max=2, default=1)
+    strength_long_closures: FloatProperty(name="Long closures", min=0, soft_max=2, default=1)
+    keyframes: EnumProperty(
+        name="Keyframes",
+        items=(
+            ("EVERY_FRAME", "Every frame", "A key on every frame"),
+            ("SIMPLIFIED", "Simplified", "Only the keys needed within the maximum error"),
+        ),
+        default="EVERY_FRAME",
+    )
+    max_error: FloatProperty(
+        name="Max error",
+        min=0.0001,
+        max=0.2,
+        default=0.01,
+        precision=3,
+        description="Largest change simplification may make to a shape-key value (0–1)",
+    )
+    sound: BoolProperty(name="Add song to sequencer", default=True)
+    beat_markers: BoolProperty(name="Beat markers", default=True)
+    attention: BoolProperty(
+        name="Attention curves", default=True, description="Store them as custom properties"
+    )
+
+    def strengths(self) -> Strengths:
+        return Strengths(
+            expression=self.strength_expression,
+            head=self.strength_head,
+            blinks=self.strength_blinks,
+            long_closures=self.strength_long_closures,
+        )

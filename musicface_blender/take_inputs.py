@@ -1,0 +1,102 @@
+"""What one "Generate from song" needs, gathered from the scene settings and checked.
+
+Shared by the operator (both its modal and blocking paths) and the batch script, so a
+bad input gives the same one-line message everywhere.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import bpy
+
+from .apply import TakeSettings, default_pose_object
+from .engine import EngineRequest, bpy_abspath
+from .scene_setup import scene_fps
+
+
+class UserError(Exception):
+    """A problem the user can fix; `kind` maps to the engine's exit codes."""
+
+    def __init__(self, message: str, kind: str = "bad_input") -> None:
+        super().__init__(message)
+        self.kind = kind
+
+
+@dataclass
+class TakeInputs:
+    head: bpy.types.Object
+    take: TakeSettings
+    request: EngineRequest | None  # None when an existing Performance file is used
+
+
+def _file(path: str, what: str) -> Path:
+    resolved = Path(bpy_abspath(path)).resolve()
+    if not resolved.is_file():
+        raise UserError(f"{what} not found: {resolved}")
+    return resolved
+
+
+def resolve_head(context: bpy.types.Context) -> bpy.types.Object:
+    settings = context.scene.musicface
+    head = settings.target or context.active_object
+    if head is None or head.type != "MESH":
+        raise UserError("Pick a head: a mesh with ARKit shape keys (or click Add MusicFace head)")
+    if head.data.shape_keys is None:
+        raise UserError(f"{head.name} has no shape keys to drive")
+    return head
+
+
+def resolve_pose(settings, head: bpy.types.Object) -> tuple[bpy.types.Object | None, str]:
+    mode = settings.pose_mode
+    if mode == "NONE":
+        return None, ""
+    if mode == "AUTO":
+        return default_pose_object(head), ""
+    target = settings.pose_object
+    if target is None:
+        raise UserError("Pick the object that carries the head pose")
+    if mode == "BONE":
+        if target.type != "ARMATURE" or settings.pose_bone not in target.pose.bones:
+            raise UserError(f"Bone '{settings.pose_bone}' not found in {target.name}")
+        return target, settings.pose_bone
+    return target, ""
+
+
+def gather(context: bpy.types.Context, performance: str = "") -> TakeInputs:
+    """Check the settings; raise UserError with one line for the user when something is off."""
+    settings = context.scene.musicface
+    head = resolve_head(context)
+    pose_object, pose_bone = resolve_pose(settings, head)
+    song = _file(settings.song, "Song") if settings.song or not performance else None
+    take = TakeSettings(
+        song=song,
+        seed=settings.seed,
+        strengths=settings.strengths(),
+        max_error=settings.max_error if settings.keyframes == "SIMPLIFIED" else 0.0,
+        pose_object=pose_object,
+        pose_bone=pose_bone,
+        sound=settings.sound,
+        markers=settings.beat_markers,
+        attention=settings.attention,
+    )
+    if performance:
+        _file(performance, "Performance file")
+        return TakeInputs(head, take, None)
+    if bool(settings.vocals) != bool(settings.accompaniment):
+        raise UserError("Give both stems (vocals and accompaniment), or neither")
+    stems = [None, None]
+    if settings.vocals:
+        stems = [_file(settings.vocals, "Vocals"), _file(settings.accompaniment, "Accompaniment")]
+    request = EngineRequest(
+        song=song,
+        fps=scene_fps(context.scene),
+        seed=settings.seed,
+        subject=settings.subject,
+        separator=settings.separator,
+        vocals=stems[0],
+        accompaniment=stems[1],
+        checkpoint=_file(settings.checkpoint, "Checkpoint") if settings.checkpoint else None,
+    )
+    return TakeInputs(head, take, request)

@@ -1,0 +1,93 @@
+"""`musicface-train evaluate` end to end: tiny corpus, tiny random checkpoint, real engine."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from tests.conftest import run_train_cli
+from training.evaluate import COLUMNS, format_table
+from training.synth.corpus import write_corpus
+
+
+@pytest.fixture(scope="module")
+def tiny(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    from core.checkpoints import save_checkpoint
+    from core.model.config import GeneratorConfig
+    from core.model.generator import MusicFaceGenerator
+    from core.model.normalization import Normalization
+
+    root = tmp_path_factory.mktemp("eval")
+    data = root / "data"
+    write_corpus(data, songs=2, seed=21, test_fraction=0.5, seconds_range=(6.0, 7.0))
+    torch.manual_seed(0)
+    config = GeneratorConfig(
+        n_subjects=4,
+        encoder_channels=8,
+        feature_dim=16,
+        unet_channels=8,
+        mlp_hidden=16,
+        lstm_hidden=8,
+    )
+    checkpoint = save_checkpoint(
+        root / "random.pt", MusicFaceGenerator(config), Normalization.identity()
+    )
+    return data, checkpoint
+
+
+def test_evaluate_command_end_to_end(tiny: tuple[Path, Path], tmp_path: Path) -> None:
+    data, checkpoint = tiny
+    out = tmp_path / "result.json"
+    done = run_train_cli(
+        "evaluate",
+        "--data",
+        str(data),
+        "--checkpoint",
+        str(checkpoint),
+        "--separator",
+        "dsp",
+        "--json",
+        str(out),
+        "--markdown",
+        str(tmp_path / "table.md"),
+    )
+    assert done.returncode == 0, done.stderr
+    assert "| method |" in done.stdout and "ground truth" in done.stdout
+    result = json.loads(out.read_text())
+    assert result["clips"] == 1 and result["separator"] == "dsp"
+    truth, model, baseline = result["rows"]
+    assert model["variant"] == "full"
+    # The ground truth scores what it was built to: closed mouth in silence, beats.
+    assert truth["closed_in_silence"] >= 0.95
+    assert truth["beat_alignment"] > baseline["beat_alignment"]
+    assert truth["lmd_mm"] is None  # LMD compares a prediction with the truth
+    for key, _, _ in COLUMNS:
+        assert model[key] is None or np.isfinite(model[key]), key
+    assert model["lmd_mm"] > 0 and model["lve_mm"] >= model["lmd_mm"]
+    assert 0.0 <= model["cca_pose"] <= 1.0
+    plots = sorted((tmp_path / "result_plots").glob("*.png"))
+    assert [p.stem for p in plots] == [result["per_clip"][0]["id"]]
+    assert plots[0].stat().st_size > 10_000
+    assert (tmp_path / "table.md").read_text().startswith("| method |")
+
+
+def test_evaluate_reports_user_errors_in_one_line(tiny: tuple[Path, Path], tmp_path: Path) -> None:
+    data, checkpoint = tiny
+    missing = run_train_cli(
+        "evaluate", "--data", str(data), "--checkpoint", str(tmp_path / "no.pt")
+    )
+    assert missing.returncode == 2 and "checkpoint not found" in missing.stderr
+    empty = run_train_cli("evaluate", "--data", str(tmp_path), "--checkpoint", str(checkpoint))
+    assert empty.returncode == 2 and "no manifest.json" in empty.stderr
+    assert "Traceback" not in missing.stderr + empty.stderr
+
+
+def test_format_table_marks_missing_figures() -> None:
+    table = format_table({"rows": [{"name": "x", "lmd_mm": 1.23456, "closed_in_silence": 0.5}]})
+    lines = table.splitlines()
+    assert len(lines) == 3 and lines[2].startswith("| x | 1.235 | — |")
+    assert "50.0%" in lines[2]

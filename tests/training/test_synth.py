@@ -1,0 +1,184 @@
+"""The synthetic corpus: determinism, the dataset contract, and sane ground truth."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+from core.face.arkit import ARKIT_INDEX, ARKIT_NAMES
+from tests.conftest import run_train_cli
+from training import metrics as M
+from training.synth.corpus import fresh_clips, write_corpus
+from training.synth.espeak import speaker
+from training.synth.melody import rhythm
+from training.synth.phonemes import articulation, is_vowel
+
+SHORT = (6.0, 8.0)
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("corpus") / "c"
+    write_corpus(out, songs=3, seed=11, test_fraction=0.34, seconds_range=SHORT)
+    return out
+
+
+@pytest.fixture(scope="module")
+def clips() -> list:
+    return list(fresh_clips(7, range(6), (8.0, 12.0), workers=2))
+
+
+def test_espeak_reports_timed_phonemes_in_two_languages() -> None:
+    for voice, text in (("en-us", "hold me closer"), ("it+f2", "amore mio")):
+        spoken = speaker().speak(text, voice)
+        assert spoken.sr > 8000 and len(spoken.audio) > spoken.sr * 0.3
+        starts = [p.start for p in spoken.phones]
+        assert starts == sorted(starts)
+        assert all(p.end > p.start for p in spoken.phones)
+        assert spoken.phones[-1].end <= len(spoken.audio) / spoken.sr + 1e-6
+        assert sum(is_vowel(p.name) for p in spoken.phones) >= 3
+        assert any(c == "bilabial" for p in spoken.phones for _, c in articulation(p.name))
+
+
+def test_rhythm_fills_the_line_and_holds_the_last_note() -> None:
+    rng = np.random.default_rng(0)
+    for n_units, n_notes in ((8, 1), (8, 8), (12, 5), (16, 6)):
+        lengths = rhythm(rng, n_units, n_notes)
+        assert len(lengths) == n_notes and sum(lengths) == n_units and min(lengths) >= 1
+    with pytest.raises(ValueError):
+        rhythm(rng, 4, 5)
+
+
+def test_same_seed_same_clip_other_seed_other_clip() -> None:
+    (a, b), (c,) = fresh_clips(3, [1, 1], SHORT, workers=2), fresh_clips(4, [1], SHORT)
+    assert a.id == b.id
+    np.testing.assert_array_equal(a.mixture, b.mixture)
+    for key in a.arrays:
+        np.testing.assert_array_equal(a.arrays[key], b.arrays[key])
+    assert a.mixture.shape != c.mixture.shape or not np.array_equal(a.mixture, c.mixture)
+
+
+def test_corpus_is_deterministic(corpus: Path, tmp_path: Path) -> None:
+    again = tmp_path / "again"
+    write_corpus(again, songs=3, seed=11, test_fraction=0.34, seconds_range=SHORT)
+    assert (corpus / "manifest.json").read_text() == (again / "manifest.json").read_text()
+    for path in sorted((corpus / "clips").glob("*.npz")):
+        first, second = np.load(path), np.load(again / "clips" / path.name)
+        for key in first.files:
+            np.testing.assert_array_equal(first[key], second[key])
+
+
+def test_corpus_follows_the_dataset_contract(corpus: Path) -> None:
+    manifest = json.loads((corpus / "manifest.json").read_text())
+    assert manifest["fps"] == 30.0
+    assert manifest["expression_names"] == list(ARKIT_NAMES)
+    assert len(manifest["subjects"]) >= 3
+    assert [c["split"] for c in manifest["clips"]] == ["train", "train", "test"]
+    for entry in manifest["clips"]:
+        assert entry["subject"] in manifest["subjects"]
+        assert SHORT[0] - 1.0 <= entry["seconds"] <= SHORT[1] + 2.0
+        data = np.load(corpus / "clips" / f"{entry['id']}.npz", allow_pickle=False)
+        frames = int(np.ceil(round(entry["seconds"] * 30, 6)))
+        n = len(data["vocals_mfcc"])
+        assert abs(n - entry["seconds"] * 100) <= 3
+        for key in ("vocals_mfcc", "accomp_mfcc", "mix_mfcc"):
+            assert data[key].shape == (n, 26) and data[key].dtype == np.float32
+        assert data["expression"].shape == (frames, 52)
+        assert data["pose"].shape == (frames, 6)
+        assert data["eye"].shape == data["eye_long"].shape == (frames,)
+        assert float(data["fps"]) == 30.0
+        for key in ("expression", "eye", "eye_long"):
+            assert data[key].min() >= 0.0 and data[key].max() <= 1.0
+        # The mixture is the sum of its stems (up to 16-bit rounding).
+        mix, sr = sf.read(corpus / entry["mixture"], dtype="float32")
+        vocals, _ = sf.read(corpus / entry["vocals"], dtype="float32")
+        band, _ = sf.read(corpus / entry["accompaniment"], dtype="float32")
+        assert mix.shape == band.shape and mix.shape[1] == 2 and len(vocals) == len(mix)
+        assert abs(len(mix) / sr - entry["seconds"]) < 0.01
+        assert np.abs(mix - band - vocals[:, None]).max() < 2e-4
+
+
+def test_the_training_loader_reads_the_corpus(corpus: Path) -> None:
+    from training.dataset import MusicFaceDataset
+
+    train, test = MusicFaceDataset(corpus, "train"), MusicFaceDataset(corpus, "test")
+    assert len(train.clips) == 2 and len(test.clips) == 1
+
+
+def test_mouth_rests_in_silence_and_moves_when_singing(clips: list) -> None:
+    for clip in clips:
+        a = clip.arrays
+        jaw = a["expression"][:, ARKIT_INDEX["jawOpen"]]
+        lips = jaw - a["expression"][:, ARKIT_INDEX["mouthClose"]]
+        silent = M.silent_frames(a["voice_activity"], a["breath"], 30.0)
+        assert silent.sum() > 30  # every clip has an intro, outro, break or rests
+        assert lips[silent].max() < 0.05
+        assert jaw[a["voice_activity"].astype(bool)].mean() > 0.15
+
+
+def test_lips_close_on_bilabials(clips: list) -> None:
+    checked = 0
+    for clip in clips:
+        a = clip.arrays
+        e = a["expression"]
+        for name, (start, end) in zip(a["phone_names"], a["phone_times"], strict=True):
+            if name.lstrip("',") in ("p", "b", "m"):
+                k = int(round((start + end) / 2 * 30))
+                if k < len(e):
+                    lips = e[k, ARKIT_INDEX["jawOpen"]] - e[k, ARKIT_INDEX["mouthClose"]]
+                    assert lips < 0.06, (clip.id, name, start)
+                    assert e[k, ARKIT_INDEX["mouthPressLeft"]] > 0.05
+                    checked += 1
+    assert checked >= 5
+
+
+def test_blinks_and_long_closures_follow_the_recipe(clips: list) -> None:
+    durations, closures, seconds, count = [], 0, 0.0, 0
+    for clip in clips:
+        a = clip.arrays
+        blinks = a["blinks"]
+        if len(blinks) > 1:
+            assert np.diff(blinks[:, 0]).min() >= 1.2 - 1e-9
+        assert ((blinks[:, 1] - blinks[:, 0] >= 0.10) & (blinks[:, 1] - blinks[:, 0] <= 0.45)).all()
+        measured, long = M.eye_events(a["eye"], 30.0)
+        assert len(measured) == len(blinks) and len(long) == len(a["long_closures"])
+        # Measured at half closure, a blink lasts its drawn duration to within a frame.
+        np.testing.assert_allclose(
+            sorted(measured), sorted(blinks[:, 1] - blinks[:, 0]), atol=1.5 / 30
+        )
+        assert all(d > 0.5 for d in long)
+        assert (a["eye_long"] <= a["eye"] + 1e-6).all()
+        durations += measured
+        closures += len(long)
+        seconds += clip.seconds
+        count += len(measured)
+    assert 0.3 < count / seconds < 0.7
+    assert 0.2 < float(np.mean(durations)) < 0.35
+    assert closures >= 1
+
+
+def test_head_lands_on_the_beats(clips: list) -> None:
+    for clip in clips:
+        a = clip.arrays
+        score = M.beat_alignment(a["beats"], M.motion_beats(a["pose"], 30.0), 30.0)
+        assert score > 0.85, clip.id
+        assert np.abs(a["pose"][:, :3]).max() < 0.6  # radians: a head, not a spinning top
+        assert np.abs(a["pose"][:, 3:]).max() < 0.05  # metres
+
+
+def test_corpus_mixes_languages_styles_and_tempi(clips: list) -> None:
+    assert len({c.info["language"] for c in clips}) >= 2
+    assert len({c.subject for c in clips}) >= 2
+    bpms = [c.info["bpm"] for c in clips]
+    assert min(bpms) >= 70 and max(bpms) <= 160 and max(bpms) - min(bpms) > 20
+
+
+def test_synth_command_refuses_bad_arguments(tmp_path: Path, corpus: Path) -> None:
+    bad = run_train_cli("synth", "--out", str(tmp_path / "x"), "--songs", "0")
+    assert bad.returncode == 2 and "Traceback" not in bad.stderr
+    again = run_train_cli("synth", "--out", str(corpus), "--songs", "1")
+    assert again.returncode == 2 and "already holds a corpus" in again.stderr

@@ -1,0 +1,265 @@
+"""Training: the dataset loader, one epoch end to end, resume, and that learning works."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from core.checkpoints import load_checkpoint
+from core.errors import BadInput
+from core.face.arkit import ARKIT_INDEX, ARKIT_NAMES
+from core.features import frame_windows, window_centres
+from tests.conftest import run_train_cli
+from training.dataset import MusicFaceDataset
+from training.train import TrainOptions, learning_rate, side_paths, train
+
+FPS = 30.0
+# A small network keeps the tests quick; the variants and equations are the same.
+SMALL = {
+    "encoder_channels": 16,
+    "feature_dim": 16,
+    "unet_channels": 16,
+    "mlp_hidden": 32,
+    "lstm_hidden": 32,
+}
+
+
+# The mouth opens with the vocal loudness (gain per ARKit shape).
+MOUTH = {
+    "jawOpen": 1.0,
+    "mouthFunnel": 0.6,
+    "mouthLowerDownLeft": 0.8,
+    "mouthLowerDownRight": 0.8,
+    "mouthUpperUpLeft": 0.5,
+    "mouthUpperUpRight": 0.5,
+    "mouthStretchLeft": 0.4,
+    "mouthStretchRight": 0.4,
+    "browInnerUp": 0.7,
+    "cheekSquintLeft": 0.3,
+    "cheekSquintRight": 0.3,
+}
+
+
+def _smooth(rng: np.random.Generator, n: int, width: int) -> np.ndarray:
+    kernel = np.hanning(width)
+    x = np.convolve(rng.standard_normal(n + width), kernel / kernel.sum(), mode="same")[:n]
+    return (x - x.min()) / (x.max() - x.min() + 1e-9)
+
+
+def make_toy_clip(rng: np.random.Generator, seconds: float) -> dict[str, np.ndarray]:
+    """Expression follows vocal loudness; head speed follows the accompaniment's beats."""
+    n_mfcc = int(seconds * 100)
+    frames = int(seconds * FPS)
+    loud = _smooth(rng, n_mfcc, 40)  # vocal loudness, 0..1
+    period = rng.uniform(0.45, 0.65)  # seconds per beat
+    t = np.arange(n_mfcc) / 100.0
+    beat = np.exp(-((t + rng.uniform(0, period)) % period) / 0.08)  # decaying beat pulses
+    vocals = 0.3 * rng.standard_normal((n_mfcc, 26))
+    vocals[:, 0] += 4.0 * loud
+    accomp = 0.3 * rng.standard_normal((n_mfcc, 26))
+    accomp[:, 0] += 4.0 * beat
+    mix = 0.5 * (vocals + accomp)
+    # Per video frame: the MFCC frame centred at its time.
+    centre = np.clip(window_centres(frames, FPS), 0, n_mfcc - 1)
+    expression = np.full((frames, 52), 0.05, np.float32)
+    for name, gain in MOUTH.items():
+        expression[:, ARKIT_INDEX[name]] = gain * loud[centre]
+    speed = 0.03 * beat[centre]  # radians per frame along a circle
+    angle = np.cumsum(speed / 0.1)
+    pose = np.zeros((frames, 6), np.float32)
+    pose[:, 0] = 0.1 * np.sin(angle)
+    pose[:, 1] = 0.1 * np.cos(angle) - 0.1
+    pose[:, 5] = 0.01 * np.sin(angle)
+    eye_long = (loud[centre] < 0.12).astype(np.float32)  # eyes shut in the quiet parts
+    return {
+        "vocals_mfcc": vocals.astype(np.float32),
+        "accomp_mfcc": accomp.astype(np.float32),
+        "mix_mfcc": mix.astype(np.float32),
+        "expression": expression,
+        "pose": pose,
+        "eye": eye_long.copy(),
+        "eye_long": eye_long,
+        "fps": np.float64(FPS),
+    }
+
+
+def make_toy_dataset(
+    root: Path, n_train: int = 6, n_test: int = 2, seconds: float = 12.0, seed: int = 0
+) -> Path:
+    rng = np.random.default_rng(seed)
+    (root / "clips").mkdir(parents=True)
+    clips = []
+    for i in range(n_train + n_test):
+        clip_id = f"toy{i:02d}"
+        np.savez(root / "clips" / f"{clip_id}.npz", **make_toy_clip(rng, seconds))
+        split = "train" if i < n_train else "test"
+        clips.append(
+            {
+                "id": clip_id,
+                "subject": "a" if i % 2 else "b",
+                "split": split,
+                "seconds": seconds,
+                "source": "toy",
+            }
+        )
+    manifest = {
+        "fps": FPS,
+        "expression_names": list(ARKIT_NAMES),
+        "subjects": ["a", "b"],
+        "clips": clips,
+    }
+    (root / "manifest.json").write_text(json.dumps(manifest))
+    return root
+
+
+@pytest.fixture(scope="module")
+def toy(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return make_toy_dataset(tmp_path_factory.mktemp("toy") / "data")
+
+
+def options(toy: Path, out: Path, **overrides: object) -> TrainOptions:
+    values: dict = {
+        "data": toy,
+        "out": out,
+        "epochs": 2,
+        "batch_size": 4,
+        "steps_per_epoch": 3,
+        "lr": 1e-3,
+        "plot": False,
+        "config": SMALL,
+    }
+    values.update(overrides)
+    return TrainOptions(**values)
+
+
+def test_dataset_loads_clips_and_cuts_windows(toy: Path) -> None:
+    train_set = MusicFaceDataset(toy, "train")
+    test_set = MusicFaceDataset(toy, "test")
+    assert len(train_set) == 6 and len(test_set) == 2
+    assert train_set.subjects == ["a", "b"] and train_set.fps == FPS
+    assert {c.subject for c in train_set.clips} == {0, 1}
+    norm = train_set.normalization()
+    stacked = np.concatenate([c.mfcc["vocals"] for c in train_set.clips])
+    np.testing.assert_allclose(norm.mfcc("vocals", stacked).mean(0), 0.0, atol=1e-4)
+    np.testing.assert_allclose(norm.mfcc("vocals", stacked).std(0), 1.0, atol=1e-3)
+    batch = train_set.random_batch(np.random.default_rng(0), 5, 128, ("vocals", "accomp"), norm)
+    assert [s.shape for s in batch.streams] == [(5, 128, 39, 26)] * 2
+    assert batch.expression.shape == (5, 128, 52) and batch.pose.shape == (5, 128, 6)
+    assert batch.eye_long.shape == (5, 128) and batch.initial_pose.shape == (5, 2, 6)
+    assert batch.audio.shape == (5, 128, 52) and batch.subject.shape == (5,)
+    # A crop's windows are exactly frame_windows of the clip's normalised MFCCs.
+    clip = train_set.clips[1]
+    crop = train_set.crop(clip, 50, 128, ("mix",), norm)
+    whole = frame_windows(norm.mfcc("mix", clip.mfcc["mix"]), clip.frames, FPS)
+    np.testing.assert_allclose(crop["windows"][0], whole[50:178], atol=1e-6)
+    np.testing.assert_allclose(crop["initial_pose"] * norm.pose_scale, clip.pose[48:50], atol=1e-6)
+    val = test_set.fixed_batches(4, 128, ("mix",), norm)
+    assert sum(len(b.subject) for b in val) == 2 * (360 // 128)
+
+
+def test_dataset_errors_are_clear(tmp_path: Path, toy: Path) -> None:
+    with pytest.raises(BadInput, match="manifest.json"):
+        MusicFaceDataset(tmp_path)
+    broken = tmp_path / "broken"
+    shutil.copytree(toy, broken)
+    (broken / "clips" / "toy01.npz").unlink()
+    with pytest.raises(BadInput, match="toy01"):
+        MusicFaceDataset(broken)
+    manifest = json.loads((toy / "manifest.json").read_text())
+    manifest["expression_names"] = ["jawOpen"] * 52
+    odd = tmp_path / "odd"
+    shutil.copytree(toy, odd)
+    (odd / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(BadInput, match="ARKit"):
+        MusicFaceDataset(odd)
+
+
+def test_learning_rate_holds_then_decays_linearly() -> None:
+    assert learning_rate(1e-4, 0, 100) == 1e-4
+    assert learning_rate(1e-4, 39, 100) == 1e-4
+    assert learning_rate(1e-4, 70, 100) == pytest.approx(0.5e-4)
+    assert learning_rate(1e-4, 100, 100) == 0.0
+
+
+def test_full_variant_learns_the_toy_task(toy: Path, tmp_path: Path) -> None:
+    """Expression from vocal loudness, head speed from beats: val loss ≤ 30 % of untrained."""
+    result = train(
+        options(toy, tmp_path / "full.pt", epochs=4, steps_per_epoch=15, batch_size=8, plot=True)
+    )
+    assert result.initial_val_loss is not None and result.val_loss is not None
+    assert result.val_loss <= 0.3 * result.initial_val_loss
+    records = [json.loads(line) for line in result.log.read_text().splitlines()]
+    assert [r["epoch"] for r in records] == [1, 2, 3, 4]
+    assert {"l_exp", "l_pose", "l_eye", "l_att", "l_adv_g", "l_adv_d", "val_loss"} <= set(
+        records[0]
+    )
+    assert result.plot is not None and result.plot.read_bytes()[:4] == b"\x89PNG"
+    loaded = load_checkpoint(result.checkpoint)
+    assert loaded.model.config.variant == "full" and loaded.model.config.n_subjects == 2
+    assert loaded.meta["subjects"] == ["a", "b"] and loaded.meta["steps"] == 60
+    # The expression head learned the loudness → jawOpen mapping on unseen clips.
+    test_set = MusicFaceDataset(toy, "test")
+    batch = test_set.fixed_batches(4, 128, ("vocals", "accomp"), loaded.normalization)[0]
+    with torch.no_grad():
+        out = loaded.model(batch.streams, batch.subject, batch.initial_pose)
+    jaw = ARKIT_INDEX["jawOpen"]
+    corr = np.corrcoef(out.expression[..., jaw].flatten(), batch.expression[..., jaw].flatten())
+    assert corr[0, 1] > 0.8
+
+
+@pytest.mark.parametrize("variant", ["single-stream", "two-stream", "with-atm"])
+def test_ablation_variants_train(toy: Path, tmp_path: Path, variant: str) -> None:
+    result = train(options(toy, tmp_path / "m.pt", variant=variant, epochs=1, steps_per_epoch=2))
+    loaded = load_checkpoint(result.checkpoint)
+    assert loaded.model.config.variant == variant
+    assert result.val_loss is not None and np.isfinite(result.val_loss)
+
+
+def test_resume_matches_an_uninterrupted_run(toy: Path, tmp_path: Path) -> None:
+    straight = train(options(toy, tmp_path / "straight.pt"))
+
+    def interrupt(stage: str, fraction: float) -> None:
+        if fraction > 0.5:  # the first step of epoch 2: epoch 1 is saved
+            raise KeyboardInterrupt
+
+    cut = options(toy, tmp_path / "cut.pt")
+    with pytest.raises(KeyboardInterrupt):
+        train(cut, progress=interrupt)
+    state, log, _ = side_paths(cut.out)
+    assert state.is_file() and len(log.read_text().splitlines()) == 1
+    resumed = train(options(toy, tmp_path / "cut.pt", resume=True))
+    assert resumed.steps == straight.steps == 6
+    a = load_checkpoint(straight.checkpoint).model.state_dict()
+    b = load_checkpoint(resumed.checkpoint).model.state_dict()
+    for key in a:
+        torch.testing.assert_close(a[key], b[key], rtol=0, atol=0)
+    assert len(log.read_text().splitlines()) == 2
+
+
+def test_resume_refuses_another_config(toy: Path, tmp_path: Path) -> None:
+    train(options(toy, tmp_path / "m.pt", epochs=1, steps_per_epoch=1))
+    with pytest.raises(BadInput, match="another config"):
+        train(options(toy, tmp_path / "m.pt", variant="with-atm", resume=True))
+
+
+def test_train_command(toy: Path, tmp_path: Path) -> None:
+    out = tmp_path / "cli.pt"
+    argv = ["--progress", "json", "train", "--data", str(toy), "--out", str(out)]
+    argv += ["--epochs", "1", "--steps-per-epoch", "2", "--batch-size", "2", "--seed", "3"]
+    result = run_train_cli(*argv)
+    assert result.returncode == 0, result.stderr
+    lines = [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
+    assert lines[-1] == {"done": str(out)}
+    assert any(line.get("stage") == "train" for line in lines)
+    for path in (out, *side_paths(out)):
+        assert path.is_file(), path
+    assert load_checkpoint(out).meta["seed"] == 3
+    # A folder without a dataset is the user's mistake: one line, exit 2.
+    bad = run_train_cli("train", "--data", str(tmp_path), "--out", str(tmp_path / "x.pt"))
+    assert bad.returncode == 2 and "manifest.json" in bad.stderr
+    assert "Traceback" not in bad.stderr

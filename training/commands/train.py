@@ -1,0 +1,81 @@
+"""`musicface-train train --data DIR --out CKPT`: train a generator (one of the four variants).
+
+Multi-GPU: `torchrun --nproc_per_node=N -m training.cli train --data DIR --out CKPT`
+runs the same loop under DistributedDataParallel (rank 0 writes the files).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from core.errors import BadInput
+from core.model.config import VARIANTS
+from core.progress import ProgressFn
+
+NAME = "train"
+HELP = "train a MusicFace generator on a dataset folder (manifest.json + clips/)"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--data", type=Path, required=True, help="dataset folder")
+    parser.add_argument("--out", type=Path, required=True, help="checkpoint to write (.pt)")
+    parser.add_argument(
+        "--variant", choices=VARIANTS, default="full", help="ablation (default full)"
+    )
+    parser.add_argument("--epochs", type=int, default=50, help="epochs (default 50)")
+    parser.add_argument("--batch-size", type=int, default=16, help="crops per step (default 16)")
+    parser.add_argument(
+        "--steps-per-epoch",
+        type=int,
+        help="steps per epoch (default: one pass over the training frames, at least 25)",
+    )
+    parser.add_argument("--window", type=int, default=128, help="frames per crop (default 128)")
+    parser.add_argument("--lr", type=float, default=1e-4, help="Adam learning rate (default 1e-4)")
+    parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    parser.add_argument("--device", default="auto", help="auto, cpu, cuda or cuda:N (default auto)")
+    parser.add_argument(
+        "--resume", action="store_true", help="continue from <out>.state.pt if it exists"
+    )
+    parser.add_argument(
+        "--no-adversarial", action="store_true", help="train on L_reg only (no discriminator)"
+    )
+
+
+def _echo(line: str) -> None:
+    from tqdm import tqdm
+
+    tqdm.write(line, file=sys.stderr)  # keeps an active progress bar intact
+
+
+def run(args: argparse.Namespace, progress: ProgressFn) -> int:
+    from training.train import TrainOptions, train
+
+    if args.out.suffix != ".pt":
+        raise BadInput(f"--out must be a .pt file, got {args.out.name}")
+    if args.steps_per_epoch is not None and args.steps_per_epoch < 1:
+        raise BadInput("--steps-per-epoch must be positive")
+    if args.lr <= 0:
+        raise BadInput("--lr must be positive")
+    result = train(
+        TrainOptions(
+            data=args.data,
+            out=args.out,
+            variant=args.variant,
+            epochs=args.epochs,
+            batch_size=args.batch_size,
+            steps_per_epoch=args.steps_per_epoch,
+            window=args.window,
+            lr=args.lr,
+            seed=args.seed,
+            device=args.device,
+            resume=args.resume,
+            adversarial=not args.no_adversarial,
+        ),
+        progress=progress,
+        echo=_echo,
+    )
+    _echo(f"wrote {result.checkpoint} (log {result.log.name}, curves {result.plot})")
+    args.done_path = result.checkpoint
+    return 0

@@ -1,0 +1,249 @@
+"""The training dataset of DESIGN.md: `manifest.json` + `clips/<id>.npz`.
+
+Every clip is held in memory as 100 fps MFCCs and per-frame targets; batches
+are random 128-frame crops whose 39 × 26 windows are cut on the fly (with the
+row table of `core.features.frame_windows`, see core/model/windows.py).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from core.errors import BadInput
+from core.face.arkit import ARKIT_NAMES
+from core.model.discriminator import centre_frames
+from core.model.normalization import STREAMS, Normalization
+from core.model.windows import cut_windows, window_rows
+
+_MFCC_KEYS = {"vocals": "vocals_mfcc", "accomp": "accomp_mfcc", "mix": "mix_mfcc"}
+_TARGET_KEYS = ("expression", "pose", "eye", "eye_long")
+
+
+@dataclass
+class Clip:
+    id: str
+    subject: int
+    split: str
+    mfcc: dict[str, np.ndarray]  # stream → (N, 26) raw
+    expression: np.ndarray  # (T, 52)
+    pose: np.ndarray  # (T, 6) radians / metres
+    eye: np.ndarray  # (T,)
+    eye_long: np.ndarray  # (T,)
+    rows: np.ndarray  # (T, 39) MFCC rows of each frame's window
+
+    @property
+    def frames(self) -> int:
+        return len(self.expression)
+
+
+@dataclass
+class Batch:
+    """Model-ready tensors; windows normalised, poses in normalised units."""
+
+    streams: list[torch.Tensor]  # 1 or 2 × (B, L, 39, 26)
+    subject: torch.Tensor  # (B,)
+    expression: torch.Tensor  # (B, L, 52)
+    pose: torch.Tensor  # (B, L, 6)
+    eye_long: torch.Tensor  # (B, L)
+    initial_pose: torch.Tensor  # (B, 2, 6): p_{-2}, p_{-1} before the crop
+    audio: torch.Tensor  # (B, L, 26 × streams): centre MFCC frames, for the discriminator
+
+    def to(self, device: torch.device | str) -> Batch:
+        return Batch(
+            streams=[s.to(device) for s in self.streams],
+            subject=self.subject.to(device),
+            expression=self.expression.to(device),
+            pose=self.pose.to(device),
+            eye_long=self.eye_long.to(device),
+            initial_pose=self.initial_pose.to(device),
+            audio=self.audio.to(device),
+        )
+
+
+def _expression_order(names: list[str]) -> np.ndarray:
+    """Column permutation that puts the dataset's expression names in ARKit order."""
+    if list(names) == list(ARKIT_NAMES):
+        return np.arange(len(ARKIT_NAMES))
+    missing = [n for n in ARKIT_NAMES if n not in names]
+    if missing:
+        raise BadInput(f"dataset expression_names lack ARKit names: {', '.join(missing[:5])}")
+    return np.array([names.index(n) for n in ARKIT_NAMES])
+
+
+def _load_clip(root: Path, entry: dict, subjects: list[str], fps: float, order: np.ndarray) -> Clip:
+    clip_id = str(entry.get("id", ""))
+    path = root / "clips" / f"{clip_id}.npz"
+    if not clip_id or not path.is_file():
+        raise BadInput(f"dataset clip file missing: {path}")
+    subject = entry.get("subject", 0)
+    if isinstance(subject, str):
+        if subject not in subjects:
+            raise BadInput(f"clip {clip_id}: unknown subject {subject!r}")
+        subject = subjects.index(subject)
+    if not 0 <= int(subject) < max(1, len(subjects)):
+        raise BadInput(f"clip {clip_id}: subject {subject} out of range")
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            content = {k: data[k] for k in data.files}
+    except (OSError, ValueError) as err:
+        raise BadInput(f"cannot read dataset clip {path.name}: {err}") from err
+    missing = [k for k in (*_MFCC_KEYS.values(), *_TARGET_KEYS) if k not in content]
+    if missing:
+        raise BadInput(f"clip {clip_id} lacks {', '.join(missing)}")
+    if "fps" in content and abs(float(content["fps"]) - fps) > 1e-6:
+        raise BadInput(f"clip {clip_id}: fps {float(content['fps'])} differs from manifest {fps}")
+    mfcc = {s: np.asarray(content[k], dtype=np.float32) for s, k in _MFCC_KEYS.items()}
+    expression = np.asarray(content["expression"], dtype=np.float32)[:, order]
+    frames = len(expression)
+    shapes_ok = (
+        all(m.ndim == 2 and m.shape[1] == 26 and len(m) > 0 for m in mfcc.values())
+        and expression.shape == (frames, 52)
+        and content["pose"].shape == (frames, 6)
+        and content["eye"].shape == (frames,)
+        and content["eye_long"].shape == (frames,)
+        and frames > 0
+    )
+    if not shapes_ok:
+        raise BadInput(f"clip {clip_id}: array shapes do not follow the dataset format")
+    n_mfcc = min(len(m) for m in mfcc.values())
+    return Clip(
+        id=clip_id,
+        subject=int(subject),
+        split=str(entry.get("split", "train")),
+        mfcc=mfcc,
+        expression=expression,
+        pose=np.asarray(content["pose"], dtype=np.float32),
+        eye=np.asarray(content["eye"], dtype=np.float32),
+        eye_long=np.asarray(content["eye_long"], dtype=np.float32),
+        rows=window_rows(n_mfcc, frames, fps),
+    )
+
+
+class MusicFaceDataset:
+    """All clips of a dataset folder; `split` picks train or test clips."""
+
+    def __init__(self, root: str | Path, split: str = "train") -> None:
+        self.root = Path(root)
+        manifest_path = self.root / "manifest.json"
+        if not manifest_path.is_file():
+            raise BadInput(f"not a MusicFace dataset (no manifest.json): {self.root}")
+        try:
+            manifest = json.loads(manifest_path.read_text())
+        except (OSError, json.JSONDecodeError) as err:
+            raise BadInput(f"cannot read {manifest_path}: {err}") from err
+        self.fps = float(manifest.get("fps", 30.0))
+        subjects = manifest.get("subjects") or ["subject-0"]
+        if isinstance(subjects, int):
+            subjects = [f"subject-{i}" for i in range(subjects)]
+        self.subjects: list[str] = [str(s) for s in subjects]
+        order = _expression_order(list(manifest.get("expression_names", ARKIT_NAMES)))
+        entries = [c for c in manifest.get("clips", []) if c.get("split", "train") == split]
+        self.split = split
+        self.clips = [_load_clip(self.root, c, self.subjects, self.fps, order) for c in entries]
+
+    def __len__(self) -> int:
+        return len(self.clips)
+
+    @property
+    def frames(self) -> int:
+        return sum(c.frames for c in self.clips)
+
+    def normalization(self) -> Normalization:
+        """Feature and pose statistics of these clips (call it on the training split)."""
+        if not self.clips:
+            raise BadInput(f"the dataset has no {self.split} clips")
+        return Normalization.fit(
+            {s: [c.mfcc[s] for c in self.clips] for s in STREAMS},
+            [c.pose for c in self.clips],
+        )
+
+    def crop(
+        self,
+        clip: Clip,
+        start: int,
+        length: int,
+        streams: tuple[str, ...],
+        norm: Normalization,
+    ) -> dict[str, np.ndarray]:
+        """One crop's arrays (numpy, unbatched)."""
+        stop = start + length
+        windows = [norm.mfcc(s, cut_windows(clip.mfcc[s], clip.rows[start:stop])) for s in streams]
+        before = np.clip([start - 2, start - 1], 0, clip.frames - 1)
+        # A crop at the clip's start begins at rest speed: p_{-2} = p_{-1} = p_0.
+        if start == 0:
+            before = np.array([0, 0])
+        return {
+            "windows": windows,
+            "subject": clip.subject,
+            "expression": clip.expression[start:stop],
+            "pose": clip.pose[start:stop] / norm.pose_scale,
+            "eye_long": clip.eye_long[start:stop],
+            "initial_pose": clip.pose[before] / norm.pose_scale,
+        }
+
+    def collate(self, crops: list[dict[str, np.ndarray]]) -> Batch:
+        n_streams = len(crops[0]["windows"])
+        streams = [
+            torch.from_numpy(np.stack([c["windows"][i] for c in crops])) for i in range(n_streams)
+        ]
+
+        def stack(key: str) -> torch.Tensor:
+            return torch.from_numpy(np.stack([c[key] for c in crops]).astype(np.float32))
+
+        return Batch(
+            streams=streams,
+            subject=torch.tensor([c["subject"] for c in crops], dtype=torch.long),
+            expression=stack("expression"),
+            pose=stack("pose"),
+            eye_long=stack("eye_long"),
+            initial_pose=stack("initial_pose"),
+            audio=centre_frames(*streams),
+        )
+
+    def crop_length(self, wanted: int) -> int:
+        """`wanted` frames, or the shortest clip's length when a clip is shorter."""
+        if not self.clips:
+            raise BadInput(f"the dataset has no {self.split} clips")
+        return min(wanted, min(c.frames for c in self.clips))
+
+    def random_batch(
+        self,
+        rng: np.random.Generator,
+        batch_size: int,
+        length: int,
+        streams: tuple[str, ...],
+        norm: Normalization,
+    ) -> Batch:
+        """Random crops; longer clips are drawn more often (every frame equally likely)."""
+        weights = np.array([c.frames - length + 1 for c in self.clips], dtype=np.float64)
+        picks = rng.choice(len(self.clips), size=batch_size, p=weights / weights.sum())
+        crops = []
+        for index in picks:
+            clip = self.clips[int(index)]
+            start = int(rng.integers(0, clip.frames - length + 1))
+            crops.append(self.crop(clip, start, length, streams, norm))
+        return self.collate(crops)
+
+    def fixed_batches(
+        self,
+        batch_size: int,
+        length: int,
+        streams: tuple[str, ...],
+        norm: Normalization,
+        max_crops: int = 64,
+    ) -> list[Batch]:
+        """Deterministic, non-overlapping crops of every clip, for validation."""
+        crops = []
+        for clip in self.clips:
+            for start in range(0, clip.frames - length + 1, length):
+                crops.append(self.crop(clip, start, length, streams, norm))
+        # Spread the kept crops over the whole split rather than its first clips.
+        if len(crops) > max_crops:
+            keep = np.linspace(0, len(crops) - 1, max_crops).round().astype(int)
+            crops = [crops[i] for i in keep]
+        return [self.collate(crops[i : i + batch_size]) for i in range(0, len(crops), batch_size)]

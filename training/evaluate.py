@@ -1,0 +1,349 @@
+"""Evaluate generator checkpoints on a dataset's test split, the engine's real path.
+
+Each test clip's mixture goes through `core.generate.generate` (decode, the chosen
+separator, features, generator, blink sampler) exactly as a user's song would,
+and the Performance is compared with the clip's ground truth. The result is a
+table shaped like the paper's Tables 1–2, ground truth alongside where a metric
+applies to it, and one PNG per clip (jawOpen, head yaw and eye state).
+
+Rates and means weigh every frame, blink and beat of the split alike; CCAs are
+computed over the whole split at once (clips concatenated), because within one
+short clip two slow drifts correlate by chance (a random model scores ~0.98 on
+a single 7 s clip's pose). Per-clip figures are kept in the JSON.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from core.errors import BadInput
+from core.face.arkit import ARKIT_INDEX
+from core.progress import ProgressFn, no_progress, scaled
+from training import metrics as M
+
+BASELINE_SEEDS = 5
+EYE_COLUMN = ARKIT_INDEX["eyeBlinkLeft"]
+JAW_COLUMN = ARKIT_INDEX["jawOpen"]
+
+# (key, header, format) in table order; "↓" lower is better, "↑" higher is better.
+COLUMNS: tuple[tuple[str, str, str], ...] = (
+    ("lmd_mm", "LMD (mm) ↓", "{:.3f}"),
+    ("lve_mm", "LVE (mm) ↓", "{:.3f}"),
+    ("cca_speed", "CCA speed ↑", "{:.3f}"),
+    ("cca_pose", "CCA pose ↑", "{:.3f}"),
+    ("cca_eye", "CCA eye ↑", "{:.3f}"),
+    ("roughness", "roughness (1e-5)", "{:.2f}"),
+    ("blinks_per_s", "blinks/s", "{:.3f}"),
+    ("blink_s", "blink dur (s)", "{:.3f}"),
+    ("closures_per_min", "long closures/min", "{:.2f}"),
+    ("closed_in_silence", "closed in silence", "{:.1%}"),
+    ("beat_alignment", "beat align ↑", "{:.3f}"),
+)
+
+
+@dataclass
+class ClipTruth:
+    """What the metrics need of one test clip's ground truth."""
+
+    id: str
+    subject: int
+    mixture: Path
+    fps: float
+    expression: np.ndarray
+    pose: np.ndarray
+    eye: np.ndarray
+    silent: np.ndarray
+    music_beats: np.ndarray
+
+
+@dataclass
+class Totals:
+    """Sums over clips, so rates and means weigh every frame, blink and beat alike."""
+
+    frames: int = 0
+    seconds: float = 0.0
+    lmd_sum: float = 0.0
+    lve_sum: float = 0.0
+    rough_sum: float = 0.0
+    blinks: list[float] = field(default_factory=list)
+    closures: int = 0
+    silent: int = 0
+    silent_closed: int = 0
+    beat_scores: list[float] = field(default_factory=list)
+    # (ground truth, prediction) sequences of every clip, for CCA over the whole split.
+    pairs: dict[str, list[tuple[np.ndarray, np.ndarray]]] = field(
+        default_factory=lambda: {"speed": [], "pose": [], "eye": []}
+    )
+
+    def pooled_cca(self, key: str) -> float | None:
+        if not self.pairs[key]:
+            return None
+        gt = np.concatenate([a for a, _ in self.pairs[key]])
+        pred = np.concatenate([b for _, b in self.pairs[key]])
+        return M.cca(gt, pred)
+
+    def summary(self, with_lips: bool) -> dict[str, float | None]:
+        def mean(values: list[float]) -> float | None:
+            return float(np.mean(values)) if values else None
+
+        frames = max(self.frames, 1)
+        return {
+            "lmd_mm": self.lmd_sum / frames if with_lips else None,
+            "lve_mm": self.lve_sum / frames if with_lips else None,
+            "cca_speed": self.pooled_cca("speed"),
+            "cca_pose": self.pooled_cca("pose"),
+            "cca_eye": self.pooled_cca("eye"),
+            "roughness": 1e5 * self.rough_sum / frames,
+            "blinks_per_s": len(self.blinks) / max(self.seconds, 1e-9),
+            "blink_s": mean(self.blinks),
+            "closures_per_min": 60.0 * self.closures / max(self.seconds, 1e-9),
+            "closed_in_silence": self.silent_closed / self.silent if self.silent else None,
+            "beat_alignment": mean(self.beat_scores),
+        }
+
+
+def read_test_clips(data: Path, split: str = "test") -> tuple[list[dict[str, Any]], list[str]]:
+    manifest_path = data / "manifest.json"
+    if not manifest_path.is_file():
+        raise BadInput(f"not a MusicFace dataset (no manifest.json): {data}")
+    try:
+        manifest = json.loads(manifest_path.read_text())
+    except (OSError, json.JSONDecodeError) as err:
+        raise BadInput(f"cannot read {manifest_path}: {err}") from err
+    subjects = [str(s) for s in manifest.get("subjects") or ["subject-0"]]
+    clips = [c for c in manifest.get("clips", []) if c.get("split", "train") == split]
+    if not clips:
+        raise BadInput(f"{data} has no {split} clips")
+    for c in clips:
+        if "mixture" not in c:
+            raise BadInput(f"clip {c.get('id')} has no mixture file to evaluate on")
+    return clips, subjects
+
+
+def load_truth(data: Path, entry: dict[str, Any], subjects: list[str]) -> ClipTruth:
+    from core.audio import load_audio
+
+    path = data / "clips" / f"{entry['id']}.npz"
+    try:
+        content = dict(np.load(path, allow_pickle=False))
+    except (OSError, ValueError) as err:
+        raise BadInput(f"cannot read {path}: {err}") from err
+    fps = float(content["fps"])
+    frames = len(content["expression"])
+    voice = content.get("voice_activity", np.zeros(frames))
+    breath = content.get("breath", np.zeros(frames))
+    subject = entry.get("subject", 0)
+    subject = (
+        subjects.index(subject) if isinstance(subject, str) and subject in subjects else subject
+    )
+    mixture = data / entry["mixture"]
+    sr = 22050
+    return ClipTruth(
+        id=str(entry["id"]),
+        subject=int(subject) if isinstance(subject, int) else 0,
+        mixture=mixture,
+        fps=fps,
+        expression=np.asarray(content["expression"], np.float32),
+        pose=np.asarray(content["pose"], np.float32),
+        eye=np.asarray(content["eye"], np.float32),
+        silent=M.silent_frames(voice, breath, fps),
+        music_beats=M.music_beats(load_audio(mixture, sr), sr),
+    )
+
+
+def _accumulate(
+    totals: Totals,
+    lips: M.LipGeometry,
+    truth: ClipTruth,
+    expression: np.ndarray,
+    pose: np.ndarray,
+    eye: np.ndarray,
+    compare: bool,
+) -> dict[str, float]:
+    """Add one clip's performance (prediction or the truth itself) to `totals`."""
+    t = min(len(truth.expression), len(expression))
+    fps = truth.fps
+    expression, pose, eye = expression[:t], pose[:t], eye[:t]
+    totals.frames += t
+    totals.seconds += t / fps
+    clip: dict[str, float] = {}
+    if compare:
+        gt_lips = lips.lip_vertices_mm(truth.expression[:t])
+        pred_lips = lips.lip_vertices_mm(expression)
+        distances = np.linalg.norm(gt_lips - pred_lips, axis=-1)
+        totals.lmd_sum += float(distances.mean(axis=1).sum())
+        totals.lve_sum += float(distances.max(axis=1).sum())
+        clip["lmd_mm"] = float(distances.mean())
+        sequences = {
+            "speed": (M.head_speed(truth.pose[:t], fps), M.head_speed(pose, fps)),
+            "pose": (truth.pose[:t], pose),
+            "eye": (truth.eye[:t], eye),
+        }
+        for key, (a, b) in sequences.items():
+            totals.pairs[key].append((a, b))
+            clip[f"cca_{key}"] = M.cca(a, b)
+    totals.rough_sum += M.roughness(pose) * t
+    blinks, closures = M.eye_events(eye, fps)
+    totals.blinks += blinks
+    totals.closures += len(closures)
+    silent = truth.silent[:t]
+    closed = M.mouth_closed(lips.mouth_gap_mm(expression))
+    totals.silent += int(silent.sum())
+    totals.silent_closed += int((closed & silent).sum())
+    score = M.beat_alignment(truth.music_beats, M.motion_beats(pose, fps), fps)
+    if np.isfinite(score):
+        totals.beat_scores.append(score)
+    clip["beat_alignment"] = score
+    return clip
+
+
+def plot_clip(
+    path: Path,
+    truth: ClipTruth,
+    expression: np.ndarray,
+    pose: np.ndarray,
+    eye: np.ndarray,
+    label: str,
+) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    t = min(len(truth.expression), len(expression))
+    time = np.arange(t) / truth.fps
+    fig, axes = plt.subplots(3, 1, figsize=(11, 6.5), sharex=True)
+    series = (
+        ("jawOpen", truth.expression[:t, JAW_COLUMN], expression[:t, JAW_COLUMN]),
+        ("head yaw (rad)", truth.pose[:t, 2], pose[:t, 2]),
+        ("eye state", truth.eye[:t], eye[:t]),
+    )
+    for ax, (name, gt, pred) in zip(axes, series, strict=True):
+        ax.plot(time, gt, color="0.35", lw=1.2, label="ground truth")
+        ax.plot(time, pred, color="tab:red", lw=1.0, label=label)
+        ax.set_ylabel(name)
+        for beat in truth.music_beats:
+            ax.axvline(beat, color="tab:blue", lw=0.3, alpha=0.4)
+    axes[0].legend(loc="upper right", fontsize=8)
+    axes[0].set_title(f"{truth.id} (blue lines: music beats)")
+    axes[-1].set_xlabel("seconds")
+    fig.tight_layout()
+    fig.savefig(path, dpi=80)
+    plt.close(fig)
+
+
+def evaluate(
+    data: Path,
+    checkpoints: list[Path],
+    separator: str = "dsp",
+    seed: int = 0,
+    plots: Path | None = None,
+    limit: int | None = None,
+    progress: ProgressFn = no_progress,
+) -> dict[str, Any]:
+    """Metrics of each checkpoint on the test split, with ground truth and a baseline."""
+    from core.checkpoints import load_checkpoint
+    from core.face.model import FaceModel
+    from core.generate import generate
+
+    entries, subjects = read_test_clips(data)
+    entries = entries[:limit] if limit else entries
+    loaded = [load_checkpoint(path) for path in checkpoints]
+    lips = M.LipGeometry(FaceModel.load())
+    truth_totals, baseline_scores = Totals(), []
+    totals = [Totals() for _ in loaded]
+    per_clip: list[dict[str, Any]] = []
+    rng = np.random.default_rng(seed)
+    steps = len(entries) * (1 + len(loaded))
+    step = 0
+    for entry in entries:
+        truth = load_truth(data, entry, subjects)
+        _accumulate(
+            truth_totals, lips, truth, truth.expression, truth.pose, truth.eye, compare=False
+        )
+        row: dict[str, Any] = {"id": truth.id}
+        step += 1
+        progress("evaluate", step / steps)
+        for k, model in enumerate(loaded):
+            subject = truth.subject if truth.subject < model.model.config.n_subjects else 0
+            perf = generate(
+                truth.mixture,
+                checkpoint=model,
+                separator=separator,
+                subject=subject,
+                seed=seed,
+                progress=scaled(progress, step / steps, (step + 1) / steps),
+            )
+            if abs(perf.fps - truth.fps) > 1e-6:
+                perf = perf.resample(truth.fps)
+            eye = perf.expression[:, EYE_COLUMN]
+            row[f"{k}:{model.model.config.variant}"] = _accumulate(
+                totals[k], lips, truth, perf.expression, perf.pose, eye, True
+            )
+            if k == 0:
+                # The baseline keeps the first checkpoint's step sizes, random directions.
+                scores = [
+                    M.beat_alignment(
+                        truth.music_beats,
+                        M.motion_beats(M.random_direction_pose(perf.pose, rng), truth.fps),
+                        truth.fps,
+                    )
+                    for _ in range(BASELINE_SEEDS)
+                ]
+                baseline_scores += [s for s in scores if np.isfinite(s)]
+            if plots is not None:
+                plots.mkdir(parents=True, exist_ok=True)
+                variant = model.model.config.variant
+                name = f"{truth.id}.png" if len(loaded) == 1 else f"{truth.id}_{k}_{variant}.png"
+                plot_clip(
+                    plots / name, truth, perf.expression, perf.pose, eye, model.model.config.variant
+                )
+            step += 1
+            progress("evaluate", step / steps)
+        per_clip.append(row)
+    rows = [
+        {"name": "ground truth", **truth_totals.summary(with_lips=False)},
+        *[
+            {
+                "name": f"{m.model.config.variant} ({p.name})",
+                "variant": m.model.config.variant,
+                "checkpoint": str(p),
+                **t.summary(with_lips=True),
+            }
+            for m, p, t in zip(loaded, checkpoints, totals, strict=True)
+        ],
+        {
+            "name": "random directions (baseline)",
+            "beat_alignment": float(np.mean(baseline_scores)) if baseline_scores else None,
+        },
+    ]
+    return {
+        "data": str(data),
+        "split": "test",
+        "clips": len(entries),
+        "seconds": round(truth_totals.seconds, 2),
+        "separator": separator,
+        "seed": seed,
+        "rows": rows,
+        "per_clip": per_clip,
+    }
+
+
+def format_table(result: dict[str, Any]) -> str:
+    """A markdown table: one row per method (the paper's layout), '—' where n/a."""
+    header = ["method"] + [h for _, h, _ in COLUMNS]
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    for row in result["rows"]:
+        cells = [row["name"]]
+        for key, _, fmt in COLUMNS:
+            value = row.get(key)
+            cells.append(
+                fmt.format(value) if isinstance(value, (int, float)) and np.isfinite(value) else "—"
+            )
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)

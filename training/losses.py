@@ -1,0 +1,119 @@
+"""The losses of the paper, one function each, with its weights (DESIGN.md, "The method" 7).
+
+    L_reg = L_exp + L_pose + L_eye + L_att
+    L_exp  = 5 · MSE(f) + 50 · velocity(f)
+    L_pose = 1 · MSE(p) + 10 · L1(|v|, |v̂|)
+    L_eye  = 5 · L1(e_long) + 1 · MMD(e_long)
+    L_att  = Σ_tasks ‖att‖₁
+    L      = 1 · L_reg + 0.1 · L_adv
+
+Conventions (the paper leaves them open): MSE / L1 are means over elements;
+velocity(f) is the MSE between predicted and true frame-to-frame differences;
+|v| is the element-wise absolute pose velocity (the PGN's speed); ‖att‖₁ is
+averaged over elements so its scale does not grow with window length or
+channels; poses are in normalised units; the adversarial loss is least-squares
+(LSGAN), which trains stably on small batches.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch.nn import functional as F
+
+W_EXP_MSE = 5.0
+W_EXP_VELOCITY = 50.0
+W_POSE_MSE = 1.0
+W_POSE_SPEED = 10.0
+W_EYE_L1 = 5.0
+W_EYE_MMD = 1.0
+W_ATT = 1.0
+W_REG = 1.0
+W_ADV = 0.1
+
+# Gaussian kernel widths of the MMD on eye-closure values in [0, 1].
+MMD_BANDWIDTHS: tuple[float, ...] = (0.05, 0.2, 0.5)
+# At most this many frame values enter the MMD (its kernel matrix is quadratic).
+MMD_MAX_SAMPLES = 1024
+
+
+def velocity(x: torch.Tensor) -> torch.Tensor:
+    """Frame-to-frame differences along the time axis (dim 1): (B, T, …) → (B, T-1, …)."""
+    return x[:, 1:] - x[:, :-1]
+
+
+def l_exp(pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    """L_exp = 5·MSE(f) + 50·MSE(Δf, Δf̂) on expression (B, T, K)."""
+    return W_EXP_MSE * F.mse_loss(pred, target) + W_EXP_VELOCITY * F.mse_loss(
+        velocity(pred), velocity(target)
+    )
+
+
+def l_pose(pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    """L_pose = 1·MSE(p) + 10·L1(|v|, |v̂|) on pose (B, T, 6)."""
+    return W_POSE_MSE * F.mse_loss(pred, target) + W_POSE_SPEED * F.l1_loss(
+        velocity(pred).abs(), velocity(target).abs()
+    )
+
+
+def mmd(
+    x: torch.Tensor, y: torch.Tensor, bandwidths: tuple[float, ...] = MMD_BANDWIDTHS
+) -> torch.Tensor:
+    """Squared maximum mean discrepancy between two sets of scalar samples (biased estimate).
+
+    MMD² = mean k(x, x') + mean k(y, y') − 2 mean k(x, y), with k a sum of
+    Gaussian kernels exp(−(a − b)² / (2 σ²)). It compares the distributions of
+    e_long values, so the network cannot settle on half-closed eyes.
+    """
+    x, y = x.reshape(-1, 1), y.reshape(-1, 1)
+
+    def kernel(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+        d2 = (a - b.t()) ** 2
+        return sum(torch.exp(-d2 / (2.0 * s * s)) for s in bandwidths).mean()
+
+    return kernel(x, x) + kernel(y, y) - 2.0 * kernel(x, y)
+
+
+def _subsample(x: torch.Tensor, limit: int) -> torch.Tensor:
+    flat = x.reshape(-1)
+    if flat.numel() <= limit:
+        return flat
+    stride = -(-flat.numel() // limit)
+    return flat[::stride]
+
+
+def l_eye(pred_long: torch.Tensor, target_long: torch.Tensor) -> torch.Tensor:
+    """L_eye = 5·L1(e_long) + 1·MMD(e_long) on long-closure curves (B, T)."""
+    return W_EYE_L1 * F.l1_loss(pred_long, target_long) + W_EYE_MMD * mmd(
+        _subsample(pred_long, MMD_MAX_SAMPLES), _subsample(target_long, MMD_MAX_SAMPLES)
+    )
+
+
+def l_att(attention: dict[str, torch.Tensor] | None) -> torch.Tensor | float:
+    """L_att = Σ_tasks mean |att|: sparse attention (0 for variants without ATM)."""
+    if not attention:
+        return 0.0
+    return W_ATT * sum(att.abs().mean() for att in attention.values())
+
+
+def l_reg(
+    exp: torch.Tensor, pose: torch.Tensor, eye: torch.Tensor, att: torch.Tensor | float
+) -> torch.Tensor:
+    """L_reg = L_exp + L_pose + L_eye + L_att (each already weighted)."""
+    return exp + pose + eye + att
+
+
+def l_adv_generator(d_fake: torch.Tensor) -> torch.Tensor:
+    """The generator's adversarial loss (LSGAN): make the discriminator say 1 on its output."""
+    return F.mse_loss(d_fake, torch.ones_like(d_fake))
+
+
+def l_adv_discriminator(d_real: torch.Tensor, d_fake: torch.Tensor) -> torch.Tensor:
+    """The discriminator's loss (LSGAN): 1 on real sequences, 0 on generated ones."""
+    return F.mse_loss(d_real, torch.ones_like(d_real)) + F.mse_loss(
+        d_fake, torch.zeros_like(d_fake)
+    )
+
+
+def l_total(reg: torch.Tensor, adv: torch.Tensor | float) -> torch.Tensor:
+    """L = 1·L_reg + 0.1·L_adv."""
+    return W_REG * reg + W_ADV * adv

@@ -1,0 +1,114 @@
+"""Write a synthetic corpus in the DESIGN.md dataset format.
+
+    DIR/manifest.json
+    DIR/clips/<id>.npz            features + ground truth (+ extra truth for metrics)
+    DIR/clips/<id>_mix.flac       the song (stereo)
+    DIR/clips/<id>_vocals.flac    its vocal stem (mono)
+    DIR/clips/<id>_accompaniment.flac
+
+Clip i depends only on (seed, i), so the corpus is the same whatever the number
+of worker processes, and a bigger corpus with the same seed starts with the
+smaller one's clips. The last `test_fraction` of the clips form the test split.
+
+Every clip is made in a fresh child process: eSpeak NG's global state drifts with
+each utterance, so a clip is only reproducible when its utterances start from a
+clean library. A forkserver (started once, clean, modules preloaded) makes the
+children cheap and safe to fork whatever threads the parent runs.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator, Sequence
+from multiprocessing import get_context
+from pathlib import Path
+
+import numpy as np
+import soundfile as sf
+
+from core.face.arkit import ARKIT_NAMES
+from core.features import VIDEO_FPS
+from core.progress import ProgressFn, no_progress
+from training.synth.clip import Clip, make_clip
+from training.synth.styles import STYLES
+
+SOURCE = "synthetic (eSpeak NG + WORLD singer, procedural band, procedural performer)"
+
+
+def split_of(index: int, songs: int, test_fraction: float) -> str:
+    n_test = max(1, int(round(songs * test_fraction))) if songs > 1 else 0
+    return "test" if index >= songs - n_test else "train"
+
+
+def _clip_job(args: tuple[int, int, tuple[float, float]]) -> Clip:
+    return make_clip(*args)
+
+
+def fresh_clips(
+    seed: int, indices: Sequence[int], seconds_range: tuple[float, float], workers: int = 1
+) -> Iterator[Clip]:
+    """Clips made each in a fresh process (reproducible), yielded in `indices` order."""
+    ctx = get_context("forkserver")
+    ctx.set_forkserver_preload(["training.synth.clip"])
+    jobs = [(seed, i, seconds_range) for i in indices]
+    with ctx.Pool(processes=max(1, workers), maxtasksperchild=1) as pool:
+        yield from pool.imap(_clip_job, jobs)
+
+
+def _write_clip(clips_dir: Path, clip: Clip) -> dict[str, object]:
+    files = {
+        "mixture": f"clips/{clip.id}_mix.flac",
+        "vocals": f"clips/{clip.id}_vocals.flac",
+        "accompaniment": f"clips/{clip.id}_accompaniment.flac",
+    }
+    root = clips_dir.parent
+    sf.write(root / files["mixture"], clip.mixture, clip.sr, subtype="PCM_16")
+    sf.write(root / files["vocals"], clip.vocals, clip.sr, subtype="PCM_16")
+    sf.write(root / files["accompaniment"], clip.accompaniment, clip.sr, subtype="PCM_16")
+    np.savez_compressed(clips_dir / f"{clip.id}.npz", **clip.arrays)
+    return {
+        "id": clip.id,
+        "subject": clip.subject,
+        "seconds": round(clip.seconds, 3),
+        **files,
+        **clip.info,
+    }
+
+
+def write_corpus(
+    out: Path,
+    songs: int,
+    seed: int,
+    workers: int = 1,
+    test_fraction: float = 0.1,
+    seconds_range: tuple[float, float] = (10.0, 20.0),
+    progress: ProgressFn = no_progress,
+) -> Path:
+    """Synthesise `songs` clips into `out`; returns the manifest's path."""
+    clips_dir = out / "clips"
+    clips_dir.mkdir(parents=True, exist_ok=True)
+    entries: list[dict[str, object]] = []
+    for k, clip in enumerate(fresh_clips(seed, range(songs), seconds_range, workers)):
+        entries.append(_write_clip(clips_dir, clip))
+        progress("synth", (k + 1) / songs)
+    for i, entry in enumerate(entries):
+        entry["split"] = split_of(i, songs, test_fraction)
+        entry["source"] = SOURCE
+    manifest = {
+        "fps": VIDEO_FPS,
+        "expression_names": list(ARKIT_NAMES),
+        "subjects": [s.name for s in STYLES],
+        "generator": {
+            "seed": seed,
+            "songs": songs,
+            "test_fraction": test_fraction,
+            "seconds_range": list(seconds_range),
+        },
+        "clips": entries,
+    }
+    path = out / "manifest.json"
+    tmp = path.with_suffix(".json.tmp")
+    tmp.write_text(json.dumps(manifest, indent=1))
+    os.replace(tmp, path)
+    return path

@@ -1,0 +1,420 @@
+"""Training loop of the generator (DESIGN.md, "The method" 7).
+
+Adam (lr 1e-4) on L = 1·L_reg + 0.1·L_adv over random 128-frame crops, the
+learning rate held for the first 40 % of the steps and decayed linearly to
+zero over the last 60 %. Each epoch ends with a validation pass on the test
+split, a JSONL log line and a checkpoint (the inference checkpoint `--out`
+plus `<out>.state.pt` with the optimiser and discriminator, for `--resume`).
+A PNG of the loss curves is drawn at the end.
+
+Multi-GPU: launch the same command with
+`torchrun --nproc_per_node=N -m training.cli train …` (or the
+`musicface-train` script). Each process trains on its own random crops
+(seeded by rank) under DistributedDataParallel; rank 0 writes every file.
+The effective batch is N × --batch-size.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from torch import nn
+
+from core.checkpoints import atomic_torch_save, checkpoint_dict
+from core.errors import BadInput
+from core.face.arkit import ARKIT_INDEX
+from core.model.config import GeneratorConfig
+from core.model.discriminator import Discriminator
+from core.model.generator import MusicFaceGenerator
+from core.model.inference import stream_names
+from core.model.normalization import Normalization
+from core.progress import ProgressFn, no_progress
+from training import losses
+from training.dataset import Batch, MusicFaceDataset
+
+# The eyeBlink columns hold the composite eye state, made by ESGN (sampled blinks and
+# learned long closures), so the EGN is not asked to predict them.
+EXPRESSION_COLUMNS = torch.tensor(
+    [i for i in range(52) if i not in (ARKIT_INDEX["eyeBlinkLeft"], ARKIT_INDEX["eyeBlinkRight"])]
+)
+MIN_STEPS_PER_EPOCH = 25  # a small corpus still gets enough updates per epoch
+HOLD_FRACTION = 0.4  # lr constant for 40 % of the steps, then linear decay to 0
+GRAD_CLIP = 5.0  # the PGN rollout backpropagates through 128 steps; keep it tame
+
+
+@dataclass
+class TrainOptions:
+    data: Path
+    out: Path
+    variant: str = "full"
+    epochs: int = 50
+    batch_size: int = 16
+    steps_per_epoch: int | None = None  # None: one pass over the training frames
+    window: int = 128
+    lr: float = 1e-4
+    seed: int = 0
+    device: str = "auto"
+    resume: bool = False
+    adversarial: bool = True
+    plot: bool = True
+    show_bar: bool = False
+    config: dict[str, Any] = field(default_factory=dict)  # GeneratorConfig overrides
+
+
+@dataclass
+class TrainResult:
+    checkpoint: Path
+    state: Path
+    log: Path
+    plot: Path | None
+    epochs: int
+    steps: int
+    val_loss: float | None
+    initial_val_loss: float | None
+
+
+def side_paths(out: Path) -> tuple[Path, Path, Path]:
+    """The state, log and plot files that go with checkpoint `out`."""
+    stem = out.with_suffix("")
+    return (
+        stem.with_name(stem.name + ".state.pt"),
+        stem.with_name(stem.name + ".log.jsonl"),
+        stem.with_name(stem.name + ".loss.png"),
+    )
+
+
+def pick_device(name: str, local_rank: int = 0) -> torch.device:
+    if name == "auto":
+        name = "cuda" if torch.cuda.is_available() else "cpu"
+    if name.startswith("cuda"):
+        if not torch.cuda.is_available():
+            raise BadInput("--device cuda asked for, but no CUDA GPU is available")
+        return torch.device(f"cuda:{local_rank}" if name == "cuda" else name)
+    if name != "cpu":
+        raise BadInput(f"unknown device {name!r} (auto, cpu, cuda, cuda:N)")
+    return torch.device("cpu")
+
+
+def learning_rate(base: float, step: int, total: int) -> float:
+    """Held for the first 40 % of the steps, then linear decay to 0 over the last 60 %."""
+    hold = HOLD_FRACTION * total
+    if step < hold:
+        return base
+    return base * max(0.0, (total - step) / max(1.0, total - hold))
+
+
+def batch_losses(
+    model: nn.Module, batch: Batch, discriminator: nn.Module | None = None
+) -> tuple[dict[str, torch.Tensor], Any]:
+    """The paper's loss terms of one batch (adversarial when a discriminator is given)."""
+    out = model(batch.streams, batch.subject, batch.initial_pose)
+    cols = EXPRESSION_COLUMNS.to(out.expression.device)
+    terms = {
+        "l_exp": losses.l_exp(out.expression[..., cols], batch.expression[..., cols]),
+        "l_pose": losses.l_pose(out.pose, batch.pose),
+        "l_eye": losses.l_eye(out.e_long, batch.eye_long),
+    }
+    att = losses.l_att(out.attention)
+    terms["l_att"] = att if torch.is_tensor(att) else out.pose.new_tensor(att)
+    terms["l_reg"] = losses.l_reg(terms["l_exp"], terms["l_pose"], terms["l_eye"], terms["l_att"])
+    adv = out.pose.new_zeros(())
+    if discriminator is not None:
+        adv = losses.l_adv_generator(discriminator(out.pose, out.e_long, batch.audio))
+    terms["l_adv_g"] = adv
+    terms["loss"] = losses.l_total(terms["l_reg"], adv)
+    return terms, out
+
+
+@torch.no_grad()
+def validate(model: nn.Module, batches: list[Batch], device: torch.device) -> dict[str, float]:
+    """Mean reconstruction losses on fixed crops; val_loss = L_exp + L_pose + L_eye."""
+    if not batches:
+        return {}
+    was_training = model.training
+    model.eval()
+    sums: dict[str, float] = {"val_l_exp": 0.0, "val_l_pose": 0.0, "val_l_eye": 0.0}
+    count = 0
+    for batch in batches:
+        terms, _ = batch_losses(model, batch.to(device))
+        n = len(batch.subject)
+        for key in ("l_exp", "l_pose", "l_eye"):
+            sums[f"val_{key}"] += float(terms[key]) * n
+        count += n
+    model.train(was_training)
+    result = {k: v / count for k, v in sums.items()}
+    result["val_loss"] = result["val_l_exp"] + result["val_l_pose"] + result["val_l_eye"]
+    return result
+
+
+def _distributed() -> tuple[int, int, int]:
+    """(world size, rank, local rank) as torchrun sets them; (1, 0, 0) otherwise."""
+    world = int(os.environ.get("WORLD_SIZE", "1"))
+    return world, int(os.environ.get("RANK", "0")), int(os.environ.get("LOCAL_RANK", "0"))
+
+
+def _plot(log_path: Path, png_path: Path) -> Path | None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    records = [json.loads(line) for line in log_path.read_text().splitlines() if line.strip()]
+    if not records:
+        return None
+    epochs = [r["epoch"] for r in records]
+    fig, ax = plt.subplots(figsize=(8, 4.5))
+    for key in ("loss", "l_exp", "l_pose", "l_eye", "l_att", "l_adv_g", "val_loss"):
+        values = [r.get(key) for r in records]
+        if any(v is not None for v in values):
+            style = "--" if key.startswith("val") else "-"
+            ax.plot(epochs, [np.nan if v is None else v for v in values], style, label=key)
+    ax.set_yscale("log")
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("loss")
+    ax.set_title(f"MusicFace training: {png_path.stem}")
+    ax.legend(loc="upper right", fontsize=8)
+    fig.tight_layout()
+    fig.savefig(png_path, dpi=100)
+    plt.close(fig)
+    return png_path
+
+
+def train(
+    options: TrainOptions,
+    progress: ProgressFn = no_progress,
+    echo: Callable[[str], None] | None = None,
+) -> TrainResult:
+    """Train a generator on `options.data`; returns where everything was written.
+
+    `progress("train", fraction)` after every step; `echo(line)` once per epoch.
+    """
+    world, rank, local_rank = _distributed()
+    if world > 1 and not torch.distributed.is_initialized():
+        backend = "nccl" if torch.cuda.is_available() else "gloo"
+        torch.distributed.init_process_group(backend)
+    device = pick_device(options.device, local_rank)
+    if rank != 0:  # one voice: only rank 0 reports
+        progress, echo = no_progress, None
+    if options.epochs < 1 or options.batch_size < 1 or options.window < 8:
+        raise BadInput("epochs and batch size must be positive, the window at least 8 frames")
+    out = Path(options.out)
+    if not out.parent.is_dir():
+        raise BadInput(f"output folder does not exist: {out.parent}")
+    state_path, log_path, plot_path = side_paths(out)
+
+    train_set = MusicFaceDataset(options.data, "train")
+    if not len(train_set):
+        raise BadInput(f"{options.data} has no training clips (split: train)")
+    test_set = MusicFaceDataset(options.data, "test")
+    config = GeneratorConfig(
+        **{
+            "variant": options.variant,
+            "n_subjects": len(train_set.subjects),
+            "fps": train_set.fps,
+            **options.config,
+        }
+    )
+    length = train_set.crop_length(options.window)
+    batch_size = options.batch_size
+    steps_per_epoch = options.steps_per_epoch or max(
+        MIN_STEPS_PER_EPOCH, math.ceil(train_set.frames / (batch_size * length * world))
+    )
+    total_steps = options.epochs * steps_per_epoch
+
+    torch.manual_seed(options.seed)
+    model = MusicFaceGenerator(config)
+    streams = stream_names(model)
+    audio_dim = config.n_mfcc * len(streams)
+    discriminator = Discriminator(config.pose_dim, audio_dim) if options.adversarial else None
+    normalization = train_set.normalization()
+    start_epoch, step = 0, 0
+    initial_val: float | None = None
+
+    resumed = None
+    if options.resume and state_path.is_file():
+        resumed = read_training_state(state_path)
+        if resumed["config"] != config.to_dict():
+            raise BadInput(f"{state_path.name} was trained with another config; cannot resume")
+        model.load_state_dict(resumed["generator"])
+        if discriminator is not None and resumed.get("discriminator"):
+            discriminator.load_state_dict(resumed["discriminator"])
+        normalization = Normalization.from_dict(resumed["normalization"])
+        start_epoch, step = int(resumed["epoch"]), int(resumed["step"])
+        initial_val = resumed.get("initial_val_loss")
+    elif options.resume and rank == 0 and echo is not None:
+        echo(f"nothing to resume at {state_path}; starting from scratch")
+
+    model.to(device)
+    opt_g = torch.optim.Adam(model.parameters(), lr=options.lr)
+    opt_d = None
+    if discriminator is not None:
+        discriminator.to(device)
+        opt_d = torch.optim.Adam(discriminator.parameters(), lr=options.lr)
+    if resumed is not None:
+        opt_g.load_state_dict(resumed["opt_g"])
+        if opt_d is not None and resumed.get("opt_d"):
+            opt_d.load_state_dict(resumed["opt_d"])
+
+    train_model: nn.Module = model
+    train_disc: nn.Module | None = discriminator
+    if world > 1:
+        ids = [device.index] if device.type == "cuda" else None
+        train_model = nn.parallel.DistributedDataParallel(model, device_ids=ids)
+        if discriminator is not None:
+            train_disc = nn.parallel.DistributedDataParallel(discriminator, device_ids=ids)
+
+    val_batches = (
+        test_set.fixed_batches(batch_size, min(length, options.window), streams, normalization)
+        if len(test_set)
+        else []
+    )
+    if rank == 0 and resumed is None:
+        log_path.write_text("")  # a fresh run starts a fresh log
+    if initial_val is None and val_batches:
+        initial_val = validate(model, val_batches, device).get("val_loss")
+
+    bar = None
+    if options.show_bar and rank == 0:
+        from tqdm import tqdm
+
+        bar = tqdm(total=total_steps, initial=step, unit="step", dynamic_ncols=True)
+
+    last_val: float | None = None
+    model.train()
+    for epoch in range(start_epoch, options.epochs):
+        rng = np.random.default_rng([options.seed, epoch, rank])
+        started = time.time()
+        sums: dict[str, float] = {}
+        for _ in range(steps_per_epoch):
+            lr = learning_rate(options.lr, step, total_steps)
+            for opt in (opt_g, opt_d):
+                if opt is not None:
+                    for group in opt.param_groups:
+                        group["lr"] = lr
+            batch = train_set.random_batch(rng, batch_size, length, streams, normalization)
+            batch = batch.to(device)
+            terms = _step(train_model, train_disc, opt_g, opt_d, batch)
+            for key, value in terms.items():
+                sums[key] = sums.get(key, 0.0) + value
+            step += 1
+            if bar is not None:
+                bar.update(1)
+                bar.set_postfix(epoch=epoch + 1, loss=f"{terms['loss']:.3f}", refresh=False)
+            progress("train", step / total_steps)
+        record: dict[str, Any] = {
+            "epoch": epoch + 1,
+            "step": step,
+            "lr": lr,
+            **{k: v / steps_per_epoch for k, v in sums.items()},
+            "seconds": round(time.time() - started, 3),
+        }
+        if rank == 0:
+            record.update(validate(model, val_batches, device))
+            last_val = record.get("val_loss")
+            with log_path.open("a") as handle:
+                handle.write(json.dumps(record) + "\n")
+            if echo is not None:
+                val = f", val {last_val:.4f}" if last_val is not None else ""
+                echo(
+                    f"epoch {epoch + 1}/{options.epochs}: loss {record['loss']:.4f}{val} "
+                    f"({record['seconds']:.0f} s)"
+                )
+            meta = {
+                "subjects": train_set.subjects,
+                "epochs": epoch + 1,
+                "steps": step,
+                "dataset": str(Path(options.data).resolve().name),
+                "val_loss": last_val,
+                "seed": options.seed,
+            }
+            atomic_torch_save(checkpoint_dict(model, normalization, meta), out)
+            state = {
+                "config": config.to_dict(),
+                "epoch": epoch + 1,
+                "step": step,
+                "generator": {k: v.detach().cpu() for k, v in model.state_dict().items()},
+                "discriminator": (
+                    {k: v.detach().cpu() for k, v in discriminator.state_dict().items()}
+                    if discriminator is not None
+                    else {}
+                ),
+                "opt_g": opt_g.state_dict(),
+                "opt_d": opt_d.state_dict() if opt_d is not None else {},
+                "normalization": normalization.to_dict(),
+                "initial_val_loss": initial_val,
+            }
+            atomic_torch_save(state, state_path)
+    if bar is not None:
+        bar.close()
+    if world > 1:
+        torch.distributed.barrier()
+    plot = None
+    if rank == 0 and options.plot and log_path.is_file():
+        plot = _plot(log_path, plot_path)
+    if last_val is None and val_batches:
+        last_val = validate(model, val_batches, device).get("val_loss")
+    return TrainResult(
+        checkpoint=out,
+        state=state_path,
+        log=log_path,
+        plot=plot,
+        epochs=options.epochs,
+        steps=step,
+        val_loss=last_val,
+        initial_val_loss=initial_val,
+    )
+
+
+def _step(
+    model: nn.Module,
+    discriminator: nn.Module | None,
+    opt_g: torch.optim.Optimizer,
+    opt_d: torch.optim.Optimizer | None,
+    batch: Batch,
+) -> dict[str, float]:
+    """One update of the discriminator (if any) and the generator."""
+    terms, out = batch_losses(model, batch)
+    result = {}
+    if discriminator is not None and opt_d is not None:
+        # One forward over real and generated sequences, so DDP sees one pass per backward.
+        both = discriminator(
+            torch.cat([batch.pose, out.pose.detach()]),
+            torch.cat([batch.eye_long, out.e_long.detach()]),
+            torch.cat([batch.audio, batch.audio]),
+        )
+        d_real, d_fake = both.chunk(2)
+        loss_d = losses.l_adv_discriminator(d_real, d_fake)
+        opt_d.zero_grad(set_to_none=True)
+        loss_d.backward()
+        opt_d.step()
+        adv = losses.l_adv_generator(discriminator(out.pose, out.e_long, batch.audio))
+        terms["l_adv_g"] = adv
+        terms["loss"] = losses.l_total(terms["l_reg"], adv)
+        result["l_adv_d"] = float(loss_d.detach())
+    opt_g.zero_grad(set_to_none=True)
+    terms["loss"].backward()
+    nn.utils.clip_grad_norm_(model.parameters(), GRAD_CLIP)
+    opt_g.step()
+    result.update({k: float(v.detach()) for k, v in terms.items()})
+    return result
+
+
+def read_training_state(path: Path) -> dict[str, Any]:
+    """The resume state, loaded like a checkpoint: weights_only, never running code."""
+    try:
+        state = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as err:  # noqa: BLE001 - any unreadable file is the user's to fix
+        raise BadInput(f"cannot resume from {path.name}: {str(err).splitlines()[0]}") from err
+    needed = ("config", "epoch", "step", "generator", "opt_g", "normalization")
+    if not isinstance(state, dict) or any(k not in state for k in needed):
+        raise BadInput(f"{path.name} is not a MusicFace training state")
+    return state
