@@ -47,17 +47,18 @@ def _streams(
     progress: ProgressFn,
 ) -> tuple[dict[str, np.ndarray], str]:
     """16 kHz mono audio of the streams the model reads, and the separator actually used."""
-    if (vocals is None) != (accompaniment is None):
-        raise BadInput("give both --vocals and --accompaniment, or neither")
+    from core.separation import choose_backend, separate
+    from core.separation.user_stems import load_user_stems
+
+    chosen, _ = choose_backend(separator, vocals, accompaniment)  # validates the arguments
     if not separated:
         return {"mix": mix}, "none (single-stream model)"
-    if vocals is not None and accompaniment is not None:
-        return {
-            "vocals": load_audio(vocals, FEATURE_SR),
-            "accomp": load_audio(accompaniment, FEATURE_SR),
-        }, "stems"
-    from core.separation import separate
-
+    if chosen == "none":  # the mixture feeds both streams
+        return {"vocals": mix, "accomp": mix}, "none"
+    if chosen == "stems" and vocals is not None and accompaniment is not None:
+        # Decoded straight at the feature rate: no 44.1 kHz round trip for the user's stems.
+        v, a = load_user_stems(vocals, accompaniment, len(mix), sr=FEATURE_SR)
+        return {"vocals": v.mean(axis=1), "accomp": a.mean(axis=1)}, "stems"
     stems = separate(song, separator, progress=progress)
     return {
         "vocals": _to_feature_rate(stems.vocals),

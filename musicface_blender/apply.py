@@ -17,10 +17,9 @@ from .animation.attention import write_attention_properties
 from .animation.fcurves import new_take
 from .animation.head_pose import write_bone_pose, write_object_pose
 from .animation.shape_keys import write_shape_key_curves
+from .core_link import PIVOT_OBJECT
 from .layers import Strengths, weighted_expression, weighted_pose
 from .scene_setup import scene_fps, set_beat_markers, set_song_strip
-
-PIVOT_PROPERTY = "musicface_pivot"  # set on the template's neck pivot object
 
 
 @dataclass
@@ -55,10 +54,9 @@ def take_name(song: Path | None, seed: int | None) -> str:
 def default_pose_object(head: bpy.types.Object) -> bpy.types.Object:
     """The template's neck pivot when the head hangs under one, else the head itself."""
     parent = head.parent
-    while parent is not None:
-        if parent.get(PIVOT_PROPERTY):
-            return parent
-        parent = parent.parent
+    # Appended twice, the pivot is "MusicFace_NeckPivot.001".
+    if parent is not None and parent.name.split(".")[0] == PIVOT_OBJECT:
+        return parent
     return head
 
 

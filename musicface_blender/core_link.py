@@ -18,7 +18,7 @@ from pathlib import Path
 
 try:
     from ._vendor.core import errors, performance
-    from ._vendor.core.face import arkit, names
+    from ._vendor.core.face import arkit, names, template
 except ModuleNotFoundError as missing:
     if "_vendor" not in (missing.name or ""):
         raise
@@ -29,12 +29,14 @@ except ModuleNotFoundError as missing:
         except ModuleNotFoundError:
             sys.path.append(str(_repository))
     from core import errors, performance  # type: ignore[no-redef]
-    from core.face import arkit, names  # type: ignore[no-redef]
+    from core.face import arkit, names, template  # type: ignore[no-redef]
 
 Performance = performance.Performance
 MusicFaceError = errors.MusicFaceError
 BadInput = errors.BadInput
 ARKIT_NAMES: tuple[str, ...] = arkit.ARKIT_NAMES
+HEAD_OBJECT: str = template.HEAD_OBJECT
+PIVOT_OBJECT: str = template.PIVOT_OBJECT
 
 
 def match_shape_keys(wanted: tuple[str, ...], available: list[str]) -> dict[str, str]:

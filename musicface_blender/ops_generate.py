@@ -14,7 +14,7 @@ from bpy.props import StringProperty
 
 from .apply import TakeResult, apply_performance
 from .core_link import MusicFaceError, load_performance
-from .engine import EngineJob
+from .engine import EngineJob, find_engine_python
 from .preferences import engine_python
 from .scene_setup import scene_fps
 from .take_inputs import TakeInputs, UserError, gather
@@ -23,8 +23,9 @@ from .take_inputs import TakeInputs, UserError, gather
 RUNNING: dict[str, EngineJob] = {}
 
 
-def start_engine(context: bpy.types.Context, inputs: TakeInputs) -> EngineJob:
-    found = engine_python(context)
+def start_engine(context: bpy.types.Context, inputs: TakeInputs, python: str = "") -> EngineJob:
+    """Start the engine subprocess (`python`: this interpreter instead of the preferences')."""
+    found = find_engine_python(python) if python else engine_python(context)
     if found is None:
         raise UserError(
             "MusicFace engine not found: set its Python in the add-on preferences",

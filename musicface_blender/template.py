@@ -1,4 +1,4 @@
-"""The MusicFace head template: find the .blend and append its objects into the scene.
+"""The MusicFace head template: find the .blend and append the head (and its pivot).
 
 The template is built by the engine (`musicface build-template`, core/blend_template.py)
 into blend_templates/; a built extension carries a copy in its own templates/ folder.
@@ -10,8 +10,9 @@ from pathlib import Path
 
 import bpy
 
+from .core_link import HEAD_OBJECT, PIVOT_OBJECT
+
 TEMPLATE_FILE = "musicface_head.blend"
-HEAD_NAME = "MusicFace_Head"
 _PACKAGE = Path(__file__).resolve().parent
 CANDIDATES = (
     _PACKAGE / "templates" / TEMPLATE_FILE,  # inside the built extension
@@ -24,7 +25,10 @@ def template_path() -> Path | None:
 
 
 def append_template(context: bpy.types.Context, path: Path | None = None) -> bpy.types.Object:
-    """Append the template's objects into the active collection; return the head mesh."""
+    """Append the template's head and neck pivot into the active collection; return the head.
+
+    The template's camera and lights stay behind: the user's scene has its own.
+    """
     path = path or template_path()
     if path is None:
         raise FileNotFoundError(
@@ -32,15 +36,15 @@ def append_template(context: bpy.types.Context, path: Path | None = None) -> bpy
             "build it with `musicface build-template`"
         )
     with bpy.data.libraries.load(str(path), link=False) as (source, target):
-        target.objects = list(source.objects)
+        target.objects = [name for name in source.objects if name in (HEAD_OBJECT, PIVOT_OBJECT)]
     collection = context.collection or context.scene.collection
     head = None
     for obj in target.objects:
         if obj is None:
             continue
         collection.objects.link(obj)
-        if obj.type == "MESH" and obj.name.startswith(HEAD_NAME) and head is None:
+        if obj.type == "MESH" and head is None:
             head = obj
     if head is None:
-        raise LookupError(f"{path.name} has no mesh named {HEAD_NAME}")
+        raise LookupError(f"{path.name} has no mesh named {HEAD_OBJECT}")
     return head

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -65,6 +66,6 @@ def run(args: argparse.Namespace, progress: ProgressFn) -> int:
     except OSError as err:
         raise BadInput(f"cannot write {out}: {err.strerror or err}") from err
     progress("done", 1.0)
-    print(f"wrote {out} ({n_frames} frames, separator: {stems.backend})")
+    print(f"wrote {out} ({n_frames} frames, separator: {stems.backend})", file=sys.stderr)
     args.done_path = out
     return 0

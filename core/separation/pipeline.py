@@ -43,6 +43,9 @@ def choose_backend(
         raise BadInput("separator 'stems' needs --vocals and --accompaniment")
     if backend != "auto":
         return backend, f"separator: {backend}"
+    # An empty model folder left by an offline Spleeter run is no model, and it
+    # would stop Spleeter from ever downloading one: clear it on every look.
+    spleeter_backend.remove_empty_model_dir(spleeter_backend.model_dir())
     usable, why = spleeter_backend.availability()
     if usable:
         return "spleeter", f"auto picked spleeter: {why}"
@@ -82,7 +85,6 @@ def separate(
             load_audio(song, SEPARATION_SR, mono=False)  # raises the one-line BadInput
         song_hash = file_sha256(song)
         if chosen == "spleeter":
-            # An empty model folder left by an offline Spleeter run is no model.
             spleeter_backend.remove_empty_model_dir(spleeter_backend.model_dir())
         if chosen == "dsp" or spleeter_backend.model_is_usable():
             key = cache_key(song_hash, chosen, backend_version(chosen))

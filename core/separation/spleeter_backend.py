@@ -83,8 +83,11 @@ def availability() -> tuple[bool, str]:
 def remove_empty_model_dir(directory: Path) -> None:
     """An empty model folder is what an offline Spleeter run leaves behind; Spleeter
     would then skip the download and crash on the missing checkpoint forever."""
-    if directory.is_dir() and not any(directory.iterdir()):
-        directory.rmdir()
+    try:
+        if directory.is_dir() and not any(directory.iterdir()):
+            directory.rmdir()
+    except OSError:
+        pass  # not ours to clean (read-only MODEL_PATH): Spleeter's error will say so
 
 
 def _runner_env() -> dict[str, str]:

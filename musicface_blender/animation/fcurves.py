@@ -19,7 +19,8 @@ LINEAR = 1  # KeyframePoint.interpolation enum value of 'LINEAR'
 
 
 def _layered() -> bool:
-    return hasattr(bpy.types.Action, "slots")
+    # RNA properties are not class attributes: ask the RNA definition.
+    return "slots" in bpy.types.Action.bl_rna.properties
 
 
 @dataclass

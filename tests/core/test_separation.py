@@ -185,9 +185,14 @@ def test_user_stems_of_another_length_are_refused(tmp_path: Path, short_song: Pa
         separate(short_song, "dsp", vocals=long_voice, accompaniment=long_voice)
 
 
-def test_auto_picks_dsp_without_a_model_and_says_why(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_auto_picks_dsp_without_a_model_and_says_why(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    leftover = tmp_path / "no-models" / "2stems"
+    leftover.mkdir(parents=True)  # an offline Spleeter run's empty model folder
     backend, message = choose_backend("auto", None, None)
     assert backend == "dsp" and "no Spleeter 2stems model" in message
+    assert not leftover.exists()
     monkeypatch.setenv("MUSICFACE_SPLEETER_PYTHON", "/nonexistent/python")
     backend, message = choose_backend("auto", None, None)
     assert backend == "dsp" and "environment is missing" in message

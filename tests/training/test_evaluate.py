@@ -23,7 +23,7 @@ def tiny(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
 
     root = tmp_path_factory.mktemp("eval")
     data = root / "data"
-    write_corpus(data, songs=2, seed=21, test_fraction=0.5, seconds_range=(6.0, 7.0))
+    write_corpus(data, songs=2, seed=21, test_fraction=0.5, seconds_range=(6.0, 7.0), stems="clean")
     torch.manual_seed(0)
     config = GeneratorConfig(
         n_subjects=4,

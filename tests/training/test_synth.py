@@ -29,7 +29,7 @@ def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def clips() -> list:
-    return list(fresh_clips(7, range(6), (8.0, 12.0), workers=2))
+    return list(fresh_clips(7, range(6), (8.0, 12.0), workers=2, stems="clean"))
 
 
 def test_espeak_reports_timed_phonemes_in_two_languages() -> None:
@@ -54,7 +54,8 @@ def test_rhythm_fills_the_line_and_holds_the_last_note() -> None:
 
 
 def test_same_seed_same_clip_other_seed_other_clip() -> None:
-    (a, b), (c,) = fresh_clips(3, [1, 1], SHORT, workers=2), fresh_clips(4, [1], SHORT)
+    (a, b) = fresh_clips(3, [1, 1], SHORT, workers=2, stems="clean")
+    (c,) = fresh_clips(4, [1], SHORT, stems="clean")
     assert a.id == b.id
     np.testing.assert_array_equal(a.mixture, b.mixture)
     for key in a.arrays:
@@ -85,8 +86,11 @@ def test_corpus_follows_the_dataset_contract(corpus: Path) -> None:
         frames = int(np.ceil(round(entry["seconds"] * 30, 6)))
         n = len(data["vocals_mfcc"])
         assert abs(n - entry["seconds"] * 100) <= 3
-        for key in ("vocals_mfcc", "accomp_mfcc", "mix_mfcc"):
+        for key in ("vocals_mfcc", "accomp_mfcc", "mix_mfcc", "vocals_clean_mfcc"):
             assert data[key].shape == (n, 26) and data[key].dtype == np.float32
+        # Training features come from the dsp separator (as at inference), not the true stems.
+        assert not np.array_equal(data["vocals_mfcc"], data["vocals_clean_mfcc"])
+        assert not np.array_equal(data["vocals_mfcc"], data["mix_mfcc"])
         assert data["expression"].shape == (frames, 52)
         assert data["pose"].shape == (frames, 6)
         assert data["eye"].shape == data["eye_long"].shape == (frames,)

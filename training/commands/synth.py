@@ -27,6 +27,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--test-fraction", type=float, default=0.1, help="share of clips held out for testing"
     )
     parser.add_argument(
+        "--stems",
+        choices=("dsp", "clean"),
+        default="dsp",
+        help="vocal/accompaniment features from the dsp separator (as at inference; "
+        "default) or from the true stems",
+    )
+    parser.add_argument(
         "--seconds",
         type=float,
         nargs=2,
@@ -61,6 +68,7 @@ def run(args: argparse.Namespace, progress: ProgressFn) -> int:
             workers=max(1, args.workers),
             test_fraction=args.test_fraction,
             seconds_range=(low, high),
+            stems=args.stems,
             progress=progress,
         )
     except PermissionError as err:

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy.signal import resample_poly
 
-from core.audio import FEATURE_SR
+from core.audio import FEATURE_SR, SEPARATION_SR
 from core.face.arkit import ARKIT_INDEX
 from core.features import VIDEO_FPS, mfcc_26, video_frame_count
 from training.synth.band import play
@@ -20,6 +20,7 @@ from training.synth.styles import STYLES, random_voice
 from training.synth.visemes import mouth
 
 SAMPLE_RATE = 22050  # eSpeak NG's own rate: no resampling before WORLD
+STEMS = ("dsp", "clean")
 
 
 @dataclass
@@ -47,8 +48,31 @@ def _frame_mask(times: np.ndarray, spans: list[tuple[float, float]]) -> np.ndarr
     return mask
 
 
-def make_clip(seed: int, index: int, seconds_range: tuple[float, float] = (10.0, 20.0)) -> Clip:
-    """Clip number `index` of the corpus seeded `seed` (independent of every other clip)."""
+def _separated_streams(mixture: np.ndarray, sr: int) -> tuple[np.ndarray, np.ndarray]:
+    """The mixture split by the engine's `dsp` separator, at its own rate (44.1 kHz)."""
+    from core.separation.dsp import separate_dsp
+
+    song = resample_poly(mixture.astype(np.float64), SEPARATION_SR, sr, axis=0)
+    vocals, accompaniment = separate_dsp(song.astype(np.float32), SEPARATION_SR)
+    return vocals, accompaniment
+
+
+def make_clip(
+    seed: int,
+    index: int,
+    seconds_range: tuple[float, float] = (10.0, 20.0),
+    stems: str = "dsp",
+) -> Clip:
+    """Clip number `index` of the corpus seeded `seed` (independent of every other clip).
+
+    `stems` says where `vocals_mfcc` and `accomp_mfcc` come from: "dsp" runs the
+    engine's dsp separator on the mixture, so the model trains on what it will
+    hear at inference (separation leakage included, as the paper trained on
+    Spleeter output); "clean" uses the true stems. Both are stored either way
+    (`*_clean_mfcc`, `*_dsp_mfcc`) when "dsp" is chosen.
+    """
+    if stems not in STEMS:
+        raise ValueError(f"stems must be one of {STEMS}")
     rng = np.random.default_rng([seed, index])
     sr = SAMPLE_RATE
     style_index = int(rng.integers(len(STYLES)))
@@ -95,10 +119,21 @@ def make_clip(seed: int, index: int, seconds_range: tuple[float, float] = (10.0,
     energy = energy_curve(times, loud * sung, level[bar_of_frame])
     head = pose(rng, times, plan.beats, plan.downbeats, energy, style)
 
+    clean = {"vocals": _feature_mfcc(vocals, sr), "accomp": _feature_mfcc(band, sr)}
+    streams = dict(clean)
+    extra: dict[str, np.ndarray] = {}
+    if stems == "dsp":
+        sep_vocals, sep_accomp = _separated_streams(mixture, sr)
+        streams = {
+            "vocals": _feature_mfcc(sep_vocals, SEPARATION_SR),
+            "accomp": _feature_mfcc(sep_accomp, SEPARATION_SR),
+        }
+        extra = {f"{k}_clean_mfcc": v for k, v in clean.items()}
     arrays = {
-        "vocals_mfcc": _feature_mfcc(vocals, sr),
-        "accomp_mfcc": _feature_mfcc(band, sr),
+        "vocals_mfcc": streams["vocals"],
+        "accomp_mfcc": streams["accomp"],
         "mix_mfcc": _feature_mfcc(mixture, sr),
+        **extra,
         "expression": expression,
         "pose": head,
         "eye": look.eye,
@@ -118,6 +153,7 @@ def make_clip(seed: int, index: int, seconds_range: tuple[float, float] = (10.0,
         "phone_times": np.array([[p.start, p.end] for p in track.phones]).reshape(-1, 2),
     }
     info = {
+        "stems": stems,
         "language": language,
         "voice": f"{voice.kind}+{voice.variant}",
         "bpm": round(plan.bpm, 2),

@@ -41,17 +41,21 @@ def split_of(index: int, songs: int, test_fraction: float) -> str:
     return "test" if index >= songs - n_test else "train"
 
 
-def _clip_job(args: tuple[int, int, tuple[float, float]]) -> Clip:
+def _clip_job(args: tuple[int, int, tuple[float, float], str]) -> Clip:
     return make_clip(*args)
 
 
 def fresh_clips(
-    seed: int, indices: Sequence[int], seconds_range: tuple[float, float], workers: int = 1
+    seed: int,
+    indices: Sequence[int],
+    seconds_range: tuple[float, float],
+    workers: int = 1,
+    stems: str = "dsp",
 ) -> Iterator[Clip]:
     """Clips made each in a fresh process (reproducible), yielded in `indices` order."""
     ctx = get_context("forkserver")
     ctx.set_forkserver_preload(["training.synth.clip"])
-    jobs = [(seed, i, seconds_range) for i in indices]
+    jobs = [(seed, i, seconds_range, stems) for i in indices]
     with ctx.Pool(processes=max(1, workers), maxtasksperchild=1) as pool:
         yield from pool.imap(_clip_job, jobs)
 
@@ -83,13 +87,14 @@ def write_corpus(
     workers: int = 1,
     test_fraction: float = 0.1,
     seconds_range: tuple[float, float] = (10.0, 20.0),
+    stems: str = "dsp",
     progress: ProgressFn = no_progress,
 ) -> Path:
     """Synthesise `songs` clips into `out`; returns the manifest's path."""
     clips_dir = out / "clips"
     clips_dir.mkdir(parents=True, exist_ok=True)
     entries: list[dict[str, object]] = []
-    for k, clip in enumerate(fresh_clips(seed, range(songs), seconds_range, workers)):
+    for k, clip in enumerate(fresh_clips(seed, range(songs), seconds_range, workers, stems)):
         entries.append(_write_clip(clips_dir, clip))
         progress("synth", (k + 1) / songs)
     for i, entry in enumerate(entries):
@@ -100,6 +105,7 @@ def write_corpus(
         "expression_names": list(ARKIT_NAMES),
         "subjects": [s.name for s in STYLES],
         "generator": {
+            "stems": stems,
             "seed": seed,
             "songs": songs,
             "test_fraction": test_fraction,

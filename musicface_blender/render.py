@@ -1,0 +1,96 @@
+"""A preview video of a take: the scene's camera, the song's audio, one .mp4.
+
+Blender's own FFmpeg writer encodes H.264 and muxes the sequencer's sound strip
+as AAC, so no extra tool is needed. Cycles renders anywhere (CPU); Workbench and
+EEVEE need an OpenGL context (Mesa EGL when headless) and abort the whole process
+without one, so callers run those only in a subprocess (see scripts/demo.py).
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import bpy
+
+ENGINES = {
+    "cycles": "CYCLES",
+    "workbench": "BLENDER_WORKBENCH",
+    # EEVEE's id changed in 5.0.
+    "eevee": "BLENDER_EEVEE" if bpy.app.version >= (5, 0, 0) else "BLENDER_EEVEE_NEXT",
+}
+
+
+def ensure_camera(scene: bpy.types.Scene, head: bpy.types.Object) -> bpy.types.Object:
+    """The scene camera, or a new one framing `head` from the front (the face looks along −Y)."""
+    if scene.camera is not None:
+        return scene.camera
+    corners = [head.matrix_world @ _vector(corner) for corner in head.bound_box]
+    centre = sum(corners, _vector((0, 0, 0))) / 8
+    size = max((c - centre).length for c in corners)
+    data = bpy.data.cameras.new("MusicFace_PreviewCamera")
+    data.lens = 85.0
+    camera = bpy.data.objects.new("MusicFace_PreviewCamera", data)
+    distance = 2.2 * size / math.tan(data.angle / 2)
+    camera.location = (centre.x, centre.y - distance, centre.z)
+    camera.rotation_euler = (math.pi / 2, 0.0, 0.0)
+    scene.collection.objects.link(camera)
+    scene.camera = camera
+    return camera
+
+
+def _vector(values):
+    from mathutils import Vector
+
+    return Vector(values)
+
+
+def configure_video(
+    scene: bpy.types.Scene,
+    out: Path,
+    engine: str = "cycles",
+    size: int = 256,
+    samples: int = 8,
+) -> None:
+    render = scene.render
+    render.engine = ENGINES[engine]
+    if engine == "cycles":
+        scene.cycles.device = "CPU"
+        scene.cycles.samples = samples
+        scene.cycles.use_denoising = False
+        render.use_persistent_data = True  # the mesh is synced once, not every frame
+    elif engine == "workbench":
+        shading = scene.display.shading
+        shading.light, shading.color_type = "STUDIO", "MATERIAL"
+    render.resolution_x = render.resolution_y = size
+    render.resolution_percentage = 100
+    settings = render.image_settings
+    if hasattr(settings, "media_type"):  # 5.0: video is its own media type
+        settings.media_type = "VIDEO"
+    settings.file_format = "FFMPEG"
+    render.ffmpeg.format = "MPEG4"
+    render.ffmpeg.codec = "H264"
+    render.ffmpeg.constant_rate_factor = "MEDIUM"
+    render.ffmpeg.audio_codec = "AAC"
+    render.ffmpeg.audio_channels = "STEREO"
+    render.use_file_extension = False
+    render.filepath = str(out)
+
+
+def render_video(
+    scene: bpy.types.Scene,
+    head: bpy.types.Object,
+    out: Path,
+    engine: str = "cycles",
+    size: int = 256,
+    samples: int = 8,
+) -> Path:
+    """Render the frame range with the song's audio into `out` (.mp4)."""
+    out = Path(out).resolve()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    ensure_camera(scene, head)
+    configure_video(scene, out, engine, size, samples)
+    bpy.ops.render.render(animation=True, scene=scene.name)
+    if not out.is_file():
+        raise RuntimeError(f"Blender rendered no video to {out}")
+    return out

@@ -1,0 +1,69 @@
+"""`batch.py`: the headless job, run as its own process through the bpy module."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import bpy
+import pytest
+
+from musicface_blender.animation.fcurves import take_fcurves
+from musicface_blender.scene_setup import song_strips
+from tests.blender.conftest import REPO, TEMPLATE
+
+BATCH = REPO / "musicface_blender" / "batch.py"
+
+
+def run_batch(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, str(BATCH), "--", *args],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        check=False,
+        timeout=300,
+    )
+
+
+@pytest.fixture
+def template_blend() -> Path:
+    if not TEMPLATE.is_file():
+        pytest.skip(f"head template not built: {TEMPLATE}")
+    return TEMPLATE
+
+
+def test_batch_saves_a_blend_that_reopens_with_the_animation(
+    scene, template_blend, performance_file, song, tmp_path
+):
+    out = tmp_path / "sung.blend"
+    video = tmp_path / "sung.mp4"
+    done = run_batch(
+        "--blend", str(template_blend), "--song", str(song), "--performance",
+        str(performance_file), "--out", str(out), "--render", str(video),
+        "--render-size", "64", "--render-samples", "1",
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert out.is_file()
+
+    bpy.ops.wm.open_mainfile(filepath=str(out))
+    head = bpy.data.objects["MusicFace_Head"]
+    key = head.data.shape_keys
+    assert len(take_fcurves(key.animation_data.action, key)) == 52
+    pivot = head.parent
+    assert len(take_fcurves(pivot.animation_data.action, pivot)) == 6
+    assert len(song_strips(bpy.context.scene)) == 1
+    assert bpy.context.scene.frame_end == 60
+    # A preview with the song's audio track (Blender's FFmpeg writer, AAC in MP4).
+    assert video.is_file() and b"mp4a" in video.read_bytes()
+
+
+def test_batch_exit_codes_follow_the_engine(template_blend, tmp_path):
+    missing = run_batch("--blend", str(template_blend), "--song", "/nowhere/a.mp3",
+                        "--out", str(tmp_path / "x.blend"))  # fmt: skip
+    assert missing.returncode == 2
+    assert "Song not found" in missing.stderr and "Traceback" not in missing.stderr
+    no_song = run_batch("--out", str(tmp_path / "x.blend"))
+    assert no_song.returncode == 2
+    assert not (tmp_path / "x.blend").exists()

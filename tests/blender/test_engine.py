@@ -1,0 +1,78 @@
+"""The real engine path: `python -m core.cli generate` as a subprocess, followed, cancelled."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import bpy
+import pytest
+
+from musicface_blender.animation.fcurves import take_fcurves
+from musicface_blender.engine import EngineJob, EngineRequest, check_engine, find_engine_python
+from musicface_blender.ops_generate import start_engine
+from musicface_blender.scene_setup import song_strips
+from musicface_blender.take_inputs import gather
+from tests.blender.conftest import ENGINE_PYTHON, scene_state
+
+
+@pytest.fixture
+def engine_settings(template_head, song, engine_checkpoint):
+    settings = bpy.context.scene.musicface
+    settings.song = str(song)
+    settings.checkpoint = str(engine_checkpoint)
+    settings.separator = "dsp"
+    settings.seed = 3
+    return settings
+
+
+def test_the_engine_is_found_in_this_repository():
+    found = find_engine_python()
+    assert found is not None and Path(found[0]) == ENGINE_PYTHON
+    ok, text = check_engine(found[0])
+    assert ok, text
+
+
+def test_generate_runs_the_engine_and_writes_the_take(engine_settings, template_head):
+    scene = bpy.context.scene
+    scene.render.fps = 24  # the engine is asked for the scene's rate
+    assert bpy.ops.musicface.generate() == {"FINISHED"}
+    key = template_head.data.shape_keys
+    curves = take_fcurves(key.animation_data.action, key)
+    assert len(curves) == 52
+    assert {len(c.keyframe_points) for c in curves} == {48}  # 2 s at 24 fps
+    assert key.animation_data.action.name == "little song seed 3"
+    assert len(song_strips(scene)) == 1
+
+
+def test_an_undecodable_song_is_a_report_not_a_crash(engine_settings, tmp_path):
+    not_audio = tmp_path / "notes.mp3"
+    not_audio.write_text("these are not sounds")
+    engine_settings.song = str(not_audio)
+    before = scene_state(bpy.context.scene)
+    with pytest.raises(RuntimeError, match="MusicFace engine"):
+        bpy.ops.musicface.generate()
+    assert scene_state(bpy.context.scene) == before
+
+
+def test_cancelling_ends_the_engine_and_leaves_the_scene_unchanged(engine_settings):
+    context = bpy.context
+    before = scene_state(context.scene)
+    job = start_engine(context, gather(context))
+    deadline = time.monotonic() + 60
+    while job.stage == "starting" and not job.poll() and time.monotonic() < deadline:
+        time.sleep(0.05)  # wait until the engine is really at work
+    assert not job.finished, job.error
+    workdir = job.workdir
+    job.cancel()
+    assert job.finished and job.kind == "cancelled"
+    assert job._process.poll() is not None  # the subprocess is gone
+    assert workdir is not None and not workdir.exists()
+    assert scene_state(context.scene) == before
+
+
+def test_a_missing_engine_python_is_reported():
+    job = EngineJob("/nowhere/python", EngineRequest(song=Path("x.wav"), fps=30))
+    job.start()
+    assert job.poll() and not job.succeeded
+    assert "cannot start the engine" in job.error and job.kind == "missing_model"
