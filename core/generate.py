@@ -115,9 +115,10 @@ def generate(
         scaled(progress, 0.05, 0.6),
     )
 
-    mfccs = {}
+    mfccs: dict[str, np.ndarray] = {}
     for i, (name, signal) in enumerate(audio.items()):
-        mfccs[name] = mfcc_26(signal)
+        same = [k for k in mfccs if audio[k] is signal]  # separator "none": one mixture
+        mfccs[name] = mfccs[same[0]] if same else mfcc_26(signal)
         progress("features", 0.6 + 0.2 * (i + 1) / (len(audio) + 1))
     beats = detect_beats(audio.get("accomp", mix))
     progress("features", 0.8)

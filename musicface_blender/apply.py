@@ -44,6 +44,7 @@ class TakeResult:
     keys: int
     frame_start: int
     frame_end: int
+    warnings: list[str] = field(default_factory=list)
 
 
 def take_name(song: Path | None, seed: int | None) -> str:
@@ -85,13 +86,15 @@ def apply_performance(scene, performance, head: bpy.types.Object, settings: Take
     end = start + performance.frames - 1
     if settings.frame_range:
         scene.frame_end = end
+    warnings = []
     if settings.sound and settings.song is not None:
-        set_song_strip(scene, Path(settings.song), start)
+        if set_song_strip(scene, Path(settings.song), start) is None:
+            warnings.append("this Blender has no audio support: no sound strip added")
     if settings.markers:
         set_beat_markers(scene, performance.beats, fps, start)
     for action in take.actions:
         action["musicface"] = _take_info(performance, settings)
-    return TakeResult(take.actions, shapes.missing, take.curves, take.keys, start, end)
+    return TakeResult(take.actions, shapes.missing, take.curves, take.keys, start, end, warnings)
 
 
 def _take_info(performance, settings: TakeSettings) -> str:

@@ -12,6 +12,7 @@ or engine, 1 anything else; errors are one line on stderr.
 from __future__ import annotations
 
 import argparse
+import atexit
 import importlib
 import sys
 from pathlib import Path
@@ -114,8 +115,14 @@ def configure(args: argparse.Namespace, head: bpy.types.Object) -> None:
 
 
 def ensure_registered() -> None:
-    if not hasattr(bpy.types.Scene, "musicface"):
-        importlib.import_module(_addon()).register()
+    """Register the add-on's classes unless Blender already enabled it."""
+    if hasattr(bpy.types.Scene, "musicface"):
+        return
+    addon = importlib.import_module(_addon())
+    addon.register()
+    # With the bpy module (4.5), a process that exits with Python classes still
+    # registered hangs in Blender's shutdown: unregister on the way out.
+    atexit.register(addon.unregister)
 
 
 def run(args: argparse.Namespace) -> int:

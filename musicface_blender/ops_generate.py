@@ -49,10 +49,12 @@ def summary(result: TakeResult) -> tuple[set[str], str]:
     names = ", ".join(action.name for action in result.actions)
     frames = f"frames {result.frame_start}–{result.frame_end}"
     text = f"MusicFace: {names}: {result.curves} curves, {frames}"
+    for warning in result.warnings:
+        text += f"; {warning}"
     if result.missing:
         shown = ", ".join(result.missing[:6]) + ("…" if len(result.missing) > 6 else "")
         return {"WARNING"}, f"{text}; {len(result.missing)} ARKit shapes missing: {shown}"
-    return {"INFO"}, text
+    return ({"WARNING"} if result.warnings else {"INFO"}), text
 
 
 class MUSICFACE_OT_generate(bpy.types.Operator):

@@ -9,6 +9,7 @@ without one, so callers run those only in a subprocess (see scripts/demo.py).
 from __future__ import annotations
 
 import math
+import sys
 from pathlib import Path
 
 import bpy
@@ -45,6 +46,21 @@ def _vector(values):
     return Vector(values)
 
 
+def _viewport_colors_from_nodes() -> None:
+    """Workbench shows a material's viewport colour, not its nodes: copy the base colour
+    over (from a colour ramp feeding it, its first stop) so skin, lips and eyes differ."""
+    for material in bpy.data.materials:
+        tree = material.node_tree
+        bsdf = next((n for n in tree.nodes if n.type == "BSDF_PRINCIPLED"), None) if tree else None
+        if bsdf is None:
+            continue
+        socket = bsdf.inputs["Base Color"]
+        color = socket.default_value
+        if socket.is_linked and socket.links[0].from_node.type == "VALTORGB":
+            color = socket.links[0].from_node.color_ramp.elements[0].color
+        material.diffuse_color = tuple(color)
+
+
 def configure_video(
     scene: bpy.types.Scene,
     out: Path,
@@ -62,6 +78,7 @@ def configure_video(
     elif engine == "workbench":
         shading = scene.display.shading
         shading.light, shading.color_type = "STUDIO", "MATERIAL"
+        _viewport_colors_from_nodes()
     render.resolution_x = render.resolution_y = size
     render.resolution_percentage = 100
     settings = render.image_settings
@@ -94,3 +111,29 @@ def render_video(
     if not out.is_file():
         raise RuntimeError(f"Blender rendered no video to {out}")
     return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m musicface_blender.render scene.blend out.mp4 [--engine …]`: render a saved
+    take in its own process (the safe way to use Workbench/EEVEE headless)."""
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="musicface_blender.render")
+    parser.add_argument("blend", type=Path)
+    parser.add_argument("out", type=Path)
+    parser.add_argument("--engine", choices=sorted(ENGINES), default="cycles")
+    parser.add_argument("--size", type=int, default=256)
+    parser.add_argument("--samples", type=int, default=8)
+    parser.add_argument("--head", default="MusicFace_Head")
+    args = parser.parse_args(argv)
+    bpy.ops.wm.open_mainfile(filepath=str(args.blend.resolve()))
+    head = bpy.data.objects.get(args.head)
+    if head is None:
+        print(f"musicface: error: no object {args.head!r} in {args.blend}", file=sys.stderr)
+        return 2
+    render_video(bpy.context.scene, head, args.out, args.engine, args.size, args.samples)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

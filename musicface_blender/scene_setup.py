@@ -43,7 +43,13 @@ def song_strips(scene: bpy.types.Scene) -> list:
 
 
 def set_song_strip(scene: bpy.types.Scene, song: Path, frame_start: int):
-    """Replace MusicFace's earlier sound strip with `song`, starting at `frame_start`."""
+    """Replace MusicFace's earlier sound strip with `song`, starting at `frame_start`.
+
+    Returns None when this Blender has no audio (the 4.2 `bpy` module is built
+    without Audaspace); the take is written all the same.
+    """
+    if not bpy.app.build_options.audaspace:
+        return None
     strips = _strips(scene)
     for strip in song_strips(scene):
         strips.remove(strip)

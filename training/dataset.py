@@ -160,6 +160,7 @@ class MusicFaceDataset:
         return Normalization.fit(
             {s: [c.mfcc[s] for c in self.clips] for s in STREAMS},
             [c.pose for c in self.clips],
+            [c.expression for c in self.clips],
         )
 
     def crop(

@@ -267,6 +267,12 @@ def evaluate(
             truth_totals, lips, truth, truth.expression, truth.pose, truth.eye, compare=False
         )
         row: dict[str, Any] = {"id": truth.id}
+        # The baseline moves as much as the ground truth, in random directions.
+        for _ in range(BASELINE_SEEDS):
+            moved = M.random_direction_pose(truth.pose, rng)
+            score = M.beat_alignment(truth.music_beats, M.motion_beats(moved, truth.fps), truth.fps)
+            if np.isfinite(score):
+                baseline_scores.append(score)
         step += 1
         progress("evaluate", step / steps)
         for k, model in enumerate(loaded):
@@ -285,17 +291,6 @@ def evaluate(
             row[f"{k}:{model.model.config.variant}"] = _accumulate(
                 totals[k], lips, truth, perf.expression, perf.pose, eye, True
             )
-            if k == 0:
-                # The baseline keeps the first checkpoint's step sizes, random directions.
-                scores = [
-                    M.beat_alignment(
-                        truth.music_beats,
-                        M.motion_beats(M.random_direction_pose(perf.pose, rng), truth.fps),
-                        truth.fps,
-                    )
-                    for _ in range(BASELINE_SEEDS)
-                ]
-                baseline_scores += [s for s in scores if np.isfinite(s)]
             if plots is not None:
                 plots.mkdir(parents=True, exist_ok=True)
                 variant = model.model.config.variant

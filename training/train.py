@@ -113,13 +113,22 @@ def learning_rate(base: float, step: int, total: int) -> float:
 
 
 def batch_losses(
-    model: nn.Module, batch: Batch, discriminator: nn.Module | None = None
+    model: nn.Module,
+    batch: Batch,
+    expression_scale: torch.Tensor,
+    discriminator: nn.Module | None = None,
 ) -> tuple[dict[str, torch.Tensor], Any]:
-    """The paper's loss terms of one batch (adversarial when a discriminator is given)."""
+    """The paper's loss terms of one batch (adversarial when a discriminator is given).
+
+    Expression and pose are compared in normalised units (see normalization.py).
+    """
     out = model(batch.streams, batch.subject, batch.initial_pose)
     cols = EXPRESSION_COLUMNS.to(out.expression.device)
+    scale = expression_scale.to(out.expression.device)[cols]
     terms = {
-        "l_exp": losses.l_exp(out.expression[..., cols], batch.expression[..., cols]),
+        "l_exp": losses.l_exp(
+            out.expression[..., cols] / scale, batch.expression[..., cols] / scale
+        ),
         "l_pose": losses.l_pose(out.pose, batch.pose),
         "l_eye": losses.l_eye(out.e_long, batch.eye_long),
     }
@@ -135,7 +144,9 @@ def batch_losses(
 
 
 @torch.no_grad()
-def validate(model: nn.Module, batches: list[Batch], device: torch.device) -> dict[str, float]:
+def validate(
+    model: nn.Module, batches: list[Batch], expression_scale: torch.Tensor, device: torch.device
+) -> dict[str, float]:
     """Mean reconstruction losses on fixed crops; val_loss = L_exp + L_pose + L_eye."""
     if not batches:
         return {}
@@ -144,7 +155,7 @@ def validate(model: nn.Module, batches: list[Batch], device: torch.device) -> di
     sums: dict[str, float] = {"val_l_exp": 0.0, "val_l_pose": 0.0, "val_l_eye": 0.0}
     count = 0
     for batch in batches:
-        terms, _ = batch_losses(model, batch.to(device))
+        terms, _ = batch_losses(model, batch.to(device), expression_scale)
         n = len(batch.subject)
         for key in ("l_exp", "l_pose", "l_eye"):
             sums[f"val_{key}"] += float(terms[key]) * n
@@ -272,6 +283,7 @@ def train(
         if discriminator is not None:
             train_disc = nn.parallel.DistributedDataParallel(discriminator, device_ids=ids)
 
+    expression_scale = torch.from_numpy(normalization.expression_scale)
     val_batches = (
         test_set.fixed_batches(batch_size, min(length, options.window), streams, normalization)
         if len(test_set)
@@ -280,7 +292,7 @@ def train(
     if rank == 0 and resumed is None:
         log_path.write_text("")  # a fresh run starts a fresh log
     if initial_val is None and val_batches:
-        initial_val = validate(model, val_batches, device).get("val_loss")
+        initial_val = validate(model, val_batches, expression_scale, device).get("val_loss")
 
     bar = None
     if options.show_bar and rank == 0:
@@ -302,7 +314,7 @@ def train(
                         group["lr"] = lr
             batch = train_set.random_batch(rng, batch_size, length, streams, normalization)
             batch = batch.to(device)
-            terms = _step(train_model, train_disc, opt_g, opt_d, batch)
+            terms = _step(train_model, train_disc, opt_g, opt_d, batch, expression_scale)
             for key, value in terms.items():
                 sums[key] = sums.get(key, 0.0) + value
             step += 1
@@ -318,7 +330,7 @@ def train(
             "seconds": round(time.time() - started, 3),
         }
         if rank == 0:
-            record.update(validate(model, val_batches, device))
+            record.update(validate(model, val_batches, expression_scale, device))
             last_val = record.get("val_loss")
             with log_path.open("a") as handle:
                 handle.write(json.dumps(record) + "\n")
@@ -361,7 +373,7 @@ def train(
     if rank == 0 and options.plot and log_path.is_file():
         plot = _plot(log_path, plot_path)
     if last_val is None and val_batches:
-        last_val = validate(model, val_batches, device).get("val_loss")
+        last_val = validate(model, val_batches, expression_scale, device).get("val_loss")
     return TrainResult(
         checkpoint=out,
         state=state_path,
@@ -380,9 +392,10 @@ def _step(
     opt_g: torch.optim.Optimizer,
     opt_d: torch.optim.Optimizer | None,
     batch: Batch,
+    expression_scale: torch.Tensor,
 ) -> dict[str, float]:
     """One update of the discriminator (if any) and the generator."""
-    terms, out = batch_losses(model, batch)
+    terms, out = batch_losses(model, batch, expression_scale)
     result = {}
     if discriminator is not None and opt_d is not None:
         # One forward over real and generated sequences, so DDP sees one pass per backward.

@@ -1,3 +1,3 @@
 """Subcommands of `musicface`: one module each (NAME, HELP, add_arguments, run)."""
 
-COMMANDS: tuple[str, ...] = ("features", "separate", "generate", "build_template")
+COMMANDS: tuple[str, ...] = ("features", "separate", "generate", "build_template", "animate")

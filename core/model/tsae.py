@@ -46,11 +46,14 @@ class AudioEncoder(nn.Module):
             ResidualBlock(c, c, stride=2),
         )
         self.out = nn.Linear(c, config.feature_dim)
+        # Unit-scale features from the first step: every task head (and ATM) gets a
+        # usable signal at once instead of waiting for the encoder's scale to grow.
+        self.norm = nn.LayerNorm(config.feature_dim)
 
     def forward(self, windows: torch.Tensor) -> torch.Tensor:
         x = F.relu(self.stem(windows.transpose(1, 2)))
         x = self.blocks(x).mean(dim=2)
-        return self.out(x)
+        return self.norm(self.out(x))
 
 
 def with_subject(windows: torch.Tensor, subject: torch.Tensor) -> torch.Tensor:

@@ -25,6 +25,8 @@ from musicface_blender.core_link import ARKIT_NAMES, Performance  # noqa: E402
 
 ENGINE_PYTHON = REPO / ".venv" / "bin" / "python"
 TEMPLATE = REPO / "blend_templates" / "musicface_head.blend"
+# The bpy 4.2 module is built without Audaspace: no sound strips there (Blender 4.2 has them).
+AUDIO = bool(bpy.app.build_options.audaspace)
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -181,4 +183,4 @@ def arkit_mesh(name: str, key_names: list[str]) -> bpy.types.Object:
     return obj
 
 
-__all__ = ["ARKIT_NAMES", "arkit_mesh", "make_performance", "scene_state", "write_song"]
+__all__ = ["ARKIT_NAMES", "AUDIO", "arkit_mesh", "make_performance", "scene_state", "write_song"]

@@ -13,7 +13,7 @@ from musicface_blender.engine import EngineJob, EngineRequest, check_engine, fin
 from musicface_blender.ops_generate import start_engine
 from musicface_blender.scene_setup import song_strips
 from musicface_blender.take_inputs import gather
-from tests.blender.conftest import ENGINE_PYTHON, scene_state
+from tests.blender.conftest import AUDIO, ENGINE_PYTHON, scene_state, write_song
 
 
 @pytest.fixture
@@ -42,7 +42,7 @@ def test_generate_runs_the_engine_and_writes_the_take(engine_settings, template_
     assert len(curves) == 52
     assert {len(c.keyframe_points) for c in curves} == {48}  # 2 s at 24 fps
     assert key.animation_data.action.name == "little song seed 3"
-    assert len(song_strips(scene)) == 1
+    assert len(song_strips(scene)) == (1 if AUDIO else 0)
 
 
 def test_an_undecodable_song_is_a_report_not_a_crash(engine_settings, tmp_path):
@@ -55,7 +55,9 @@ def test_an_undecodable_song_is_a_report_not_a_crash(engine_settings, tmp_path):
     assert scene_state(bpy.context.scene) == before
 
 
-def test_cancelling_ends_the_engine_and_leaves_the_scene_unchanged(engine_settings):
+def test_cancelling_ends_the_engine_and_leaves_the_scene_unchanged(engine_settings, tmp_path):
+    # A long song, so the engine is surely still at work when Esc comes.
+    engine_settings.song = str(write_song(tmp_path / "long.wav", seconds=60.0))
     context = bpy.context
     before = scene_state(context.scene)
     job = start_engine(context, gather(context))
@@ -76,3 +78,11 @@ def test_a_missing_engine_python_is_reported():
     job.start()
     assert job.poll() and not job.succeeded
     assert "cannot start the engine" in job.error and job.kind == "missing_model"
+
+
+def test_check_engine_reports_what_it_found():
+    assert bpy.ops.musicface.check_engine() == {"FINISHED"}
+    # A configured interpreter that does not exist is not silently replaced by another.
+    assert find_engine_python("/nowhere/python") is None
+    ok, text = check_engine("/nowhere/python")
+    assert not ok and "cannot run" in text

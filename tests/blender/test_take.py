@@ -13,7 +13,7 @@ from musicface_blender.animation.fcurves import take_fcurves
 from musicface_blender.core_link import ARKIT_NAMES, Performance
 from musicface_blender.scene_setup import song_strips
 from musicface_blender.simplify import simplify_curve
-from tests.blender.conftest import arkit_mesh, make_performance, scene_state
+from tests.blender.conftest import AUDIO, arkit_mesh, make_performance, scene_state
 
 POSE_PATHS = {"rotation_euler", "location"}
 
@@ -59,9 +59,10 @@ def test_a_take_drives_all_52_shape_keys_and_the_neck(template_head, performance
     assert np.allclose(pivot.location, expected.pose[20, 3:], atol=1e-4)
 
     strips = song_strips(scene)
-    assert len(strips) == 1
-    assert Path(bpy.path.abspath(strips[0].sound.filepath)) == song
-    assert strips[0].frame_start == 1
+    assert len(strips) == (1 if AUDIO else 0)
+    if AUDIO:
+        assert Path(bpy.path.abspath(strips[0].sound.filepath)) == song
+        assert strips[0].frame_start == 1
     beats = [m for m in scene.timeline_markers if m.name.startswith("♪")]
     assert [m.frame for m in beats] == [1 + round(b * 30) for b in expected.beats]
     assert "musicface_attention_expression_vocals" in template_head
@@ -88,7 +89,8 @@ def test_a_second_take_keeps_the_first(template_head, tmp_path, song):
     scene.musicface.song = str(song)
     editor = scene.sequence_editor_create()
     strips = editor.strips if hasattr(editor, "strips") else editor.sequences
-    strips.new_sound("my own sound", str(song), 5, 1)
+    if AUDIO:
+        strips.new_sound("my own sound", str(song), 5, 1)
 
     scene.musicface.seed = 1
     assert generate(make_performance(seed=1).save(tmp_path / "one.npz")) == {"FINISHED"}
@@ -101,8 +103,9 @@ def test_a_second_take_keeps_the_first(template_head, tmp_path, song):
     assert first.name == "little song seed 1" and second.name == "little song seed 2"
     assert first.name in bpy.data.actions and first.use_fake_user
     assert len(take_fcurves(first)) == len(take_fcurves(second))
-    assert len(song_strips(scene)) == 1  # our strip replaced, the user's kept
-    assert "my own sound" in [s.name for s in strips]
+    if AUDIO:
+        assert len(song_strips(scene)) == 1  # our strip replaced, the user's kept
+        assert "my own sound" in [s.name for s in strips]
 
 
 def test_a_rig_with_L_R_key_names_is_driven(scene, performance_file):

@@ -189,7 +189,9 @@ def test_pose_is_rescaled_to_radians_and_metres() -> None:
     mfccs = {s: rng.standard_normal((400, 26)).astype(np.float32) for s in ("vocals", "accomp")}
     unit = run_generator(m, Normalization.identity(), mfccs, 100)
     norm = Normalization.identity()
-    scaled = Normalization(norm.mfcc_mean, norm.mfcc_std, np.full(6, 0.1, np.float32))
+    scaled = Normalization(
+        norm.mfcc_mean, norm.mfcc_std, np.full(6, 0.1, np.float32), norm.expression_scale
+    )
     small = run_generator(m, scaled, mfccs, 100)
     np.testing.assert_allclose(small.pose, 0.1 * unit.pose, rtol=1e-5, atol=1e-7)
 

@@ -36,6 +36,7 @@ def small_norm(rng: np.random.Generator) -> Normalization:
         mfcc_mean={s: rng.standard_normal(26).astype(np.float32) for s in streams},
         mfcc_std={s: rng.uniform(0.5, 2, 26).astype(np.float32) for s in streams},
         pose_scale=rng.uniform(0.01, 0.2, 6).astype(np.float32),
+        expression_scale=rng.uniform(0.05, 0.3, 52).astype(np.float32),
     )
 
 
@@ -53,6 +54,7 @@ def test_round_trip_gives_identical_outputs(tmp_path: Path, variant: str) -> Non
     for key in ("vocals", "mix"):
         np.testing.assert_array_equal(loaded.normalization.mfcc_std[key], norm.mfcc_std[key])
     np.testing.assert_array_equal(loaded.normalization.pose_scale, norm.pose_scale)
+    np.testing.assert_array_equal(loaded.normalization.expression_scale, norm.expression_scale)
     mfccs = {
         s: rng.standard_normal((700, 26)).astype(np.float32) for s in ("vocals", "accomp", "mix")
     }

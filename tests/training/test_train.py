@@ -59,10 +59,12 @@ def make_toy_clip(rng: np.random.Generator, seconds: float) -> dict[str, np.ndar
     period = rng.uniform(0.45, 0.65)  # seconds per beat
     t = np.arange(n_mfcc) / 100.0
     beat = np.exp(-((t + rng.uniform(0, period)) % period) / 0.08)  # decaying beat pulses
+    # Loudness moves the first cepstral coefficients together, as in real MFCCs.
+    spread = np.array([1.0, 0.6, -0.5, 0.3])
     vocals = 0.3 * rng.standard_normal((n_mfcc, 26))
-    vocals[:, 0] += 4.0 * loud
+    vocals[:, :4] += 4.0 * loud[:, None] * spread
     accomp = 0.3 * rng.standard_normal((n_mfcc, 26))
-    accomp[:, 0] += 4.0 * beat
+    accomp[:, :4] += 4.0 * beat[:, None] * spread
     mix = 0.5 * (vocals + accomp)
     # Per video frame: the MFCC frame centred at its time.
     centre = np.clip(window_centres(frames, FPS), 0, n_mfcc - 1)

@@ -1,0 +1,90 @@
+"""`make extension`: the zip installs, enables and disables in Blender (4.5 and 5.0)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from tests.blender.conftest import REPO, TEMPLATE
+
+# Runs in a fresh interpreter with its own Blender user folder, so installing the
+# extension never touches the user's Blender and the repository's `core` is not on
+# sys.path: the add-on must work from what the zip holds.
+INSTALL = """
+import json, sys
+import bpy
+result = {}
+bpy.ops.extensions.package_install_files(
+    filepath=sys.argv[1], repo="user_default", enable_on_install=True
+)
+module = "bl_ext.user_default.musicface"
+result["enabled"] = module in bpy.context.preferences.addons
+result["scene_settings"] = hasattr(bpy.types.Scene, "musicface")
+result["operator"] = hasattr(bpy.ops.musicface, "generate")
+link = sys.modules[module + ".core_link"]
+result["vendored"] = link.performance.__name__
+result["core_importable"] = "core" in sys.modules
+bpy.ops.musicface.add_head()
+head = bpy.context.scene.musicface.target
+result["head_keys"] = len(head.data.shape_keys.key_blocks) - 1
+bpy.ops.preferences.addon_disable(module=module)
+result["disabled"] = module not in bpy.context.preferences.addons
+result["settings_gone"] = not hasattr(bpy.types.Scene, "musicface")
+print("RESULT " + json.dumps(result))
+"""
+
+
+@pytest.fixture(scope="module")
+def extension_zip(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    if not TEMPLATE.is_file():
+        pytest.skip(f"head template not built: {TEMPLATE}")
+    sys.path.insert(0, str(REPO / "scripts"))
+    try:
+        import build_extension
+    finally:
+        sys.path.remove(str(REPO / "scripts"))
+    return build_extension.build(tmp_path_factory.mktemp("build"))
+
+
+def test_the_zip_holds_the_manifest_beside_init(extension_zip):
+    names = zipfile.ZipFile(extension_zip).namelist()
+    assert {"blender_manifest.toml", "__init__.py", "templates/musicface_head.blend"} <= set(names)
+    assert "_vendor/core/performance.py" in names
+    assert not any("__pycache__" in n for n in names)
+    manifest = zipfile.ZipFile(extension_zip).read("blender_manifest.toml")
+    assert manifest == (REPO / "blender_manifest.toml").read_bytes()
+
+
+def test_the_zip_installs_enables_and_disables(extension_zip, tmp_path):
+    env = {**os.environ, "BLENDER_USER_RESOURCES": str(tmp_path / "blender")}
+    env.pop("PYTHONPATH", None)
+    done = subprocess.run(
+        [sys.executable, "-c", INSTALL, str(extension_zip)],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,  # not the repository: `core` must come from the zip
+        env=env,
+        timeout=300,
+        check=False,
+    )
+    lines = [line for line in done.stdout.splitlines() if line.startswith("RESULT ")]
+    assert done.returncode == 0 and lines, done.stderr[-3000:] + done.stdout[-2000:]
+    result = json.loads(lines[-1][len("RESULT ") :])
+    assert result == {
+        "enabled": True,
+        "scene_settings": True,
+        "operator": True,
+        "vendored": "bl_ext.user_default.musicface._vendor.core.performance",
+        "core_importable": False,
+        "head_keys": 52,
+        "disabled": True,
+        "settings_gone": True,
+    }
+    installed = tmp_path / "blender" / "extensions" / "user_default" / "musicface"
+    assert (installed / "blender_manifest.toml").is_file()
