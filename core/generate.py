@@ -3,6 +3,14 @@
 `generate()` is the engine's one entry point for animation; `musicface generate`
 is a thin layer over it. The same song, checkpoint and seed give the same
 Performance: the only randomness, the blink sampler, draws from the take seed.
+
+Eye state in the Performance: `eye_long` is ESGN's learned long closure where it
+marks a closure (else 0), `eye_blink` the sampled blinks elsewhere (else 0); the
+`eyeBlinkLeft` / `eyeBlinkRight` columns hold G_σ * (eye_long + eye_blink), the
+paper's "e_long where e_long > 0, else e_blink" after its temporal Gaussian filter.
+Attention (3, T, 2): per task (expression, pose, eye) the mean ATM attention on
+the vocal features (channel 0) and on the accompaniment features (channel 1);
+absent for the variants without ATM.
 """
 
 from __future__ import annotations

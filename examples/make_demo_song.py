@@ -25,7 +25,7 @@ OUT = Path(__file__).resolve().parent / "demo_song.ogg"
 
 
 def main() -> int:
-    (clip,) = fresh_clips(SEED, [INDEX], SECONDS)
+    (clip,) = fresh_clips(SEED, [INDEX], SECONDS, stems="clean")  # only the mixture is kept
     pcm = np.ascontiguousarray(clip.mixture, dtype=np.float32)
     argv = [
         ffmpeg_exe(), "-nostdin", "-loglevel", "error", "-y",

@@ -189,4 +189,4 @@ def main(argv: list[str]) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv))
+    _module("headless").exit_now(main(sys.argv))

@@ -213,6 +213,8 @@ def train(
         backend = "nccl" if torch.cuda.is_available() else "gloo"
         torch.distributed.init_process_group(backend)
     device = pick_device(options.device, local_rank)
+    if device.type == "cuda":
+        torch.cuda.set_device(device)  # NCCL needs each process on its own GPU
     if rank != 0:  # one voice: only rank 0 reports
         progress, echo = no_progress, None
     if options.epochs < 1 or options.batch_size < 1 or options.window < 8:

@@ -59,6 +59,21 @@ def test_batch_saves_a_blend_that_reopens_with_the_animation(
     assert video.is_file() and (b"mp4a" in video.read_bytes()) == AUDIO
 
 
+def test_a_saved_take_renders_in_its_own_process(
+    scene, template_blend, performance_file, song, tmp_path
+):
+    out = tmp_path / "take.blend"
+    done = run_batch("--blend", str(template_blend), "--song", str(song),
+                     "--performance", str(performance_file), "--out", str(out))  # fmt: skip
+    assert done.returncode == 0, done.stderr[-3000:]
+    video = tmp_path / "take.mp4"
+    render = [sys.executable, "-m", "musicface_blender.render", str(out), str(video),
+              "--size", "32", "--samples", "1"]  # fmt: skip
+    rendered = subprocess.run(render, capture_output=True, text=True, cwd=REPO, timeout=300)
+    assert rendered.returncode == 0, rendered.stderr[-3000:]
+    assert video.is_file() and video.stat().st_size > 0
+
+
 def test_batch_exit_codes_follow_the_engine(template_blend, tmp_path):
     missing = run_batch("--blend", str(template_blend), "--song", "/nowhere/a.mp3",
                         "--out", str(tmp_path / "x.blend"))  # fmt: skip

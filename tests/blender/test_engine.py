@@ -36,7 +36,8 @@ def test_the_engine_is_found_in_this_repository():
 def test_generate_runs_the_engine_and_writes_the_take(engine_settings, template_head):
     scene = bpy.context.scene
     scene.render.fps = 24  # the engine is asked for the scene's rate
-    assert bpy.ops.musicface.generate() == {"FINISHED"}
+    # As a click would call it; with no window (-b) the operator takes its blocking path.
+    assert bpy.ops.musicface.generate("INVOKE_DEFAULT") == {"FINISHED"}
     key = template_head.data.shape_keys
     curves = take_fcurves(key.animation_data.action, key)
     assert len(curves) == 52

@@ -36,7 +36,9 @@ result["head_keys"] = len(head.data.shape_keys.key_blocks) - 1
 bpy.ops.preferences.addon_disable(module=module)
 result["disabled"] = module not in bpy.context.preferences.addons
 result["settings_gone"] = not hasattr(bpy.types.Scene, "musicface")
-print("RESULT " + json.dumps(result))
+print("RESULT " + json.dumps(result), flush=True)
+import os
+os._exit(0)  # skip the bpy module's shutdown: 4.2 may crash there, after the work is done
 """
 
 

@@ -51,9 +51,9 @@ def test_l_eye() -> None:
 
 
 def test_l_att() -> None:
-    # Two tasks: mean |att| = 0.5 and 0.25 → L_att = 0.75; no ATM → 0.
+    # Two tasks: mean |att| = 0.5 and 0.25 → L_att = 0.01 · 0.75; no ATM → 0.
     attention = {"expression": t([[[0.0, 1.0]]]), "pose": t([[[0.25, 0.25]]])}
-    assert float(losses.l_att(attention)) == pytest.approx(0.75)
+    assert float(losses.l_att(attention)) == pytest.approx(0.0075)
     assert losses.l_att(None) == 0.0
 
 
