@@ -7,7 +7,7 @@ pass their own (or nothing).
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 ProgressFn = Callable[[str, float], None]
 

@@ -1,4 +1,4 @@
-"""`musicface-train`: corpus synthesis, training and evaluation (subcommands in training/commands/)."""
+"""`musicface-train`: corpus synthesis, training, evaluation (commands in training/commands/)."""
 
 from __future__ import annotations
 
