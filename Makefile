@@ -47,6 +47,7 @@ demo: setup
 	$(PY) scripts/demo.py
 
 test: setup
+	$(VENV)/bin/ruff check .
 	$(PY) -m pytest tests -q
 	$(BPY5_VENV)/bin/python -m pytest tests/blender -q -p no:cacheprovider
 

@@ -40,6 +40,7 @@ def make_checkpoint(path: Path, variant: str, n_subjects: int = 2) -> Path:
         {s: mean for s in norm.mfcc_mean},
         {s: std for s in norm.mfcc_std},
         np.full(6, 0.05, np.float32),
+        np.ones(52, np.float32),
     )
     return save_checkpoint(path, model, norm, {"subjects": ["a", "b"][:n_subjects]})
 
