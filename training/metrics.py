@@ -3,9 +3,10 @@
 Conventions (all at the performance's fps, 30 here):
 - Head speed: angular speed of the Euler rotation channels, rad/s (translations are
   millimetres of neck shift and would only add noise).
-- Eye events: runs where the eye state is above 0.5 (half closed). A run shorter
-  than 0.5 s is a blink; 0.5 s or longer is a long closure. A run's duration is
-  its length in frames / fps.
+- Eye events: stretches where the eye state is above 0.1 (the lid moves) that
+  close at least half way (> 0.5). One that stays above 0.5 for 0.5 s or more
+  is a long closure; otherwise it is a blink, lasting the whole stretch
+  (closing and opening, so the lid's shape does not change the figure).
 - Mouth closed: the inner-lip gap of the FaceModel at the middle of the mouth is
   within `CLOSED_GAP_MM` of the neutral face's gap. Silent frames are those at
   least `SILENCE_MARGIN` s away from any sung phoneme or breath.
@@ -22,6 +23,7 @@ from scipy.ndimage import binary_dilation, gaussian_filter1d
 from scipy.signal import find_peaks
 
 EYE_THRESHOLD = 0.5
+LID_MOVING = 0.1
 LONG_CLOSURE_SECONDS = 0.5
 CLOSED_GAP_MM = 3.0
 SILENCE_MARGIN = 0.2
@@ -82,11 +84,23 @@ def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
 
 
 def eye_events(eye: np.ndarray, fps: float) -> tuple[list[float], list[float]]:
-    """Durations (s) of blinks and of long closures in an eye-state curve."""
+    """Durations (s) of blinks and of long closures in an eye-state curve.
+
+    An event is a stretch where the lid moves (eye state > 0.1) and somewhere
+    closes at least half way (> 0.5). It is a long closure when it stays more than
+    half closed for 0.5 s or more (its duration: that closed time), otherwise a
+    blink (its duration: the whole closing-and-opening, whatever the lid's shape).
+    """
+    eye = np.asarray(eye, dtype=np.float64)
     blinks, closures = [], []
-    for start, end in _runs(np.asarray(eye) > EYE_THRESHOLD):
-        seconds = (end - start) / fps
-        (closures if seconds >= LONG_CLOSURE_SECONDS else blinks).append(seconds)
+    for start, end in _runs(eye > LID_MOVING):
+        closed = int(np.count_nonzero(eye[start:end] > EYE_THRESHOLD))
+        if closed == 0:
+            continue
+        if closed / fps >= LONG_CLOSURE_SECONDS:
+            closures.append(closed / fps)
+        else:
+            blinks.append((end - start) / fps)
     return blinks, closures
 
 

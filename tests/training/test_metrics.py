@@ -46,12 +46,13 @@ def test_head_speed_and_roughness() -> None:
 
 def test_eye_events_count_blinks_and_long_closures() -> None:
     eye = np.zeros(120)
-    eye[10:14] = 1.0  # 4 frames = 0.133 s: a blink
-    eye[40:43] = 0.6  # 3 frames above half closed: a blink
+    eye[10:14] = 1.0  # 4 frames fully closed: a blink of 4 / 30 s
+    eye[39:44] = [0.2, 0.6, 0.7, 0.6, 0.2]  # moving for 5 frames, closed for 3: 5 / 30 s
     eye[60:63] = 0.4  # never half closed: nothing
-    eye[80:100] = 0.9  # 20 frames = 0.667 s: a long closure
+    eye[80:100] = 0.9  # closed for 20 frames = 0.667 s: a long closure
+    eye[79] = eye[100] = 0.3
     blinks, closures = M.eye_events(eye, 30.0)
-    assert blinks == pytest.approx([4 / 30, 3 / 30])
+    assert blinks == pytest.approx([4 / 30, 5 / 30])
     assert closures == pytest.approx([20 / 30])
     blinks, closures = M.eye_events(np.ones(10), 30.0)  # a run touching both ends
     assert blinks == pytest.approx([10 / 30]) and closures == []

@@ -150,9 +150,10 @@ def test_blinks_and_long_closures_follow_the_recipe(clips: list) -> None:
         assert ((blinks[:, 1] - blinks[:, 0] >= 0.10) & (blinks[:, 1] - blinks[:, 0] <= 0.45)).all()
         measured, long = M.eye_events(a["eye"], 30.0)
         assert len(measured) == len(blinks) and len(long) == len(a["long_closures"])
-        # Measured at half closure, a blink lasts its drawn duration to within a frame.
+        # Measured from the lid's first move to its last, a blink lasts its drawn duration
+        # (which spans the half-closed part) plus ~30 ms of ramps, to within a frame.
         np.testing.assert_allclose(
-            sorted(measured), sorted(blinks[:, 1] - blinks[:, 0]), atol=1.5 / 30
+            sorted(measured), sorted(blinks[:, 1] - blinks[:, 0] + 0.03), atol=1.5 / 30
         )
         assert all(d > 0.5 for d in long)
         assert (a["eye_long"] <= a["eye"] + 1e-6).all()
@@ -161,7 +162,7 @@ def test_blinks_and_long_closures_follow_the_recipe(clips: list) -> None:
         seconds += clip.seconds
         count += len(measured)
     assert 0.3 < count / seconds < 0.7
-    assert 0.2 < float(np.mean(durations)) < 0.35
+    assert 0.2 < float(np.mean(durations)) < 0.4
     assert closures >= 1
 
 

@@ -7,6 +7,7 @@ runs the same loop under DistributedDataParallel (rank 0 writes the files).
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -76,6 +77,7 @@ def run(args: argparse.Namespace, progress: ProgressFn) -> int:
         progress=progress,
         echo=_echo,
     )
-    _echo(f"wrote {result.checkpoint} (log {result.log.name}, curves {result.plot})")
+    if os.environ.get("RANK", "0") == "0":  # under torchrun, rank 0 wrote the files
+        _echo(f"wrote {result.checkpoint} (log {result.log.name}, curves {result.plot})")
     args.done_path = result.checkpoint
     return 0

@@ -3,8 +3,8 @@
 Blinks start every U(1.2, 2.0) s and last U(0.10, 0.45) s (the ESGN's own
 sampling ranges); a long closure covers most of a held note (> 0.5 s) that is
 high or loud, with a chance set by the singer's style. No blink happens during
-or right around a long closure. Durations are measured where the lid is half
-closed, which is how the metrics count them.
+or right around a long closure. A drawn duration is the time the lid is more
+than half closed; the lid takes another ~30 ms to start and finish moving.
 """
 
 from __future__ import annotations
