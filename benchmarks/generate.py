@@ -4,7 +4,7 @@ Targets (issue 4): ≤ 5 s (≥ 48× real time) and ≤ 1.5 GB peak memory for 4
 memory for 10 minutes is reported too. Separation is excluded by handing the
 generator ready-made stems (the `stems` path: decode + resample only).
 
-Each measurement runs in a fresh process so that peak RSS (ru_maxrss) belongs to
+Each measurement runs in a fresh process so that its peak RSS (VmHWM) belongs to
 that song alone. Uses core/assets/default.pt when present, else an untrained
 default-size `full` model (same cost: the network's size, not its weights, sets it).
 
@@ -42,6 +42,17 @@ def write_song(folder: Path, seconds: float) -> dict[str, Path]:
     for key, signal in (("song", voice + beat + hum), ("vocals", voice), ("accompaniment", beat)):
         write_wav(paths[key], np.stack([signal, signal], axis=1).astype(np.float32), SR)
     return paths
+
+
+def peak_rss_mb() -> int:
+    """This process's peak resident memory. VmHWM, not ru_maxrss: Linux carries ru_maxrss
+    over from the parent through fork + exec, so it would count the song synthesis."""
+    status = Path("/proc/self/status")
+    if status.is_file():
+        for line in status.read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return round(int(line.split()[1]) / 1024)
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
 
 
 def child(seconds: float, checkpoint: str | None, folder: Path) -> None:
@@ -89,7 +100,7 @@ def child(seconds: float, checkpoint: str | None, folder: Path) -> None:
                 "frames": perf.frames,
                 "total_s": round(total, 3),
                 "stages_s": stages,
-                "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+                "peak_rss_mb": peak_rss_mb(),
                 "params": params,
                 "checkpoint": Path(checkpoint).name,
                 "variant": loaded.model.config.variant,

@@ -81,17 +81,23 @@ def load_audio(path: str | Path, sr: int = FEATURE_SR, mono: bool = True) -> np.
     stderr = result.stderr.decode("utf-8", "replace")
     if result.returncode != 0:
         raise BadInput(f"cannot decode {path.name}: {_ffmpeg_reason(stderr)}")
-    audio = np.frombuffer(result.stdout, dtype="<f4").astype(np.float32)
-    if audio.size == 0:
+    if len(result.stdout) < 4 * channels:
         raise BadInput(f"{path.name} contains no audio")
-    audio = audio.reshape(-1, channels)
+    # One copy out of ffmpeg's buffer, then everything in place: a 10-minute song
+    # should not cost several times its size.
+    frames = np.frombuffer(result.stdout, dtype="<f4")[
+        : len(result.stdout) // 4 // channels * channels
+    ]
+    audio = frames.reshape(-1, channels)
+    audio = audio[:, 0].copy() if mono else audio.copy()
+    del result
     seconds = audio.shape[0] / sr
     if seconds < MIN_SECONDS:
         raise BadInput(f"{path.name} is too short ({seconds:.2f} s; at least {MIN_SECONDS} s)")
     # A truncated mp3 decodes its good part and complains; keep going only if
     # there is real audio, which the check above ensured.
-    audio = np.nan_to_num(audio, nan=0.0, posinf=1.0, neginf=-1.0)
-    return audio[:, 0].copy() if mono else audio
+    np.nan_to_num(audio, copy=False, nan=0.0, posinf=1.0, neginf=-1.0)
+    return audio
 
 
 def write_wav(path: str | Path, audio: np.ndarray, sr: int) -> None:

@@ -11,7 +11,9 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from python_speech_features import delta, mfcc
+from python_speech_features.base import get_filterbanks, lifter
+from python_speech_features.sigproc import preemphasis
+from scipy.fftpack import dct
 
 from core.audio import FEATURE_SR
 
@@ -25,21 +27,52 @@ _WIN_SECONDS = 0.025
 _STEP_SECONDS = 0.010
 
 
+_NFFT = 512
+_N_FILTERS = 26
+_BLOCK_FRAMES = 6000  # one minute of MFCC frames: bounds the memory of a long song
+
+
 def mfcc_26(audio_16k: np.ndarray) -> np.ndarray:
-    """MFCC (13) and their first derivatives (13) at 100 fps: (N, 26) float32."""
+    """MFCC (13) and their first derivatives (13) at 100 fps: (N, 26) float32.
+
+    The same numbers as python_speech_features' `mfcc` + `delta(·, 2)` (the paper's
+    recipe; tests hold the two equal), computed from its filterbank and lifter
+    but framed through a strided view and a minute at a time: its own framing
+    copies the song into a float64 index array, the bottleneck on a whole song.
+    """
     signal = np.asarray(audio_16k, dtype=np.float64)
     if signal.ndim != 1:
         raise ValueError("mfcc_26 expects mono audio")
-    coefficients = mfcc(
-        signal,
-        samplerate=FEATURE_SR,
-        winlen=_WIN_SECONDS,
-        winstep=_STEP_SECONDS,
-        numcep=N_MFCC,
-        nfft=512,
+    frame_len = int(round(_WIN_SECONDS * FEATURE_SR))
+    step = int(round(_STEP_SECONDS * FEATURE_SR))
+    n = 1 if len(signal) <= frame_len else 1 + math.ceil((len(signal) - frame_len) / step)
+    padded = np.zeros((n - 1) * step + frame_len)
+    padded[: len(signal)] = preemphasis(signal, 0.97)
+    frames = np.lib.stride_tricks.sliding_window_view(padded, frame_len)[::step]
+    banks = get_filterbanks(_N_FILTERS, _NFFT, FEATURE_SR, 0, FEATURE_SR / 2)
+    tiny = np.finfo(float).eps
+    cepstra = np.empty((n, N_MFCC))
+    for start in range(0, n, _BLOCK_FRAMES):
+        block = frames[start : start + _BLOCK_FRAMES]
+        power = np.abs(np.fft.rfft(block, _NFFT)) ** 2 / _NFFT
+        energy = power.sum(axis=1)
+        mel = power @ banks.T
+        coefficients = dct(np.log(np.where(mel == 0, tiny, mel)), type=2, axis=1, norm="ortho")
+        coefficients = lifter(coefficients[:, :N_MFCC], 22)
+        coefficients[:, 0] = np.log(np.where(energy == 0, tiny, energy))
+        cepstra[start : start + len(block)] = coefficients
+    return np.concatenate([cepstra, _delta(cepstra)], axis=1).astype(np.float32)
+
+
+def _delta(features: np.ndarray, width: int = 2) -> np.ndarray:
+    """Regression deltas over ±`width` frames, edges repeated (python_speech_features' delta)."""
+    padded = np.pad(features, ((width, width), (0, 0)), mode="edge")
+    n = len(features)
+    total = sum(
+        k * (padded[width + k : n + width + k] - padded[width - k : n + width - k])
+        for k in range(1, width + 1)
     )
-    deltas = delta(coefficients, 2)
-    return np.concatenate([coefficients, deltas], axis=1).astype(np.float32)
+    return total / (2 * sum(k * k for k in range(1, width + 1)))
 
 
 def video_frame_count(seconds: float, fps: float = VIDEO_FPS) -> int:

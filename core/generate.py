@@ -74,36 +74,6 @@ def _streams(
     }, str(stems.backend)
 
 
-# MFCC in chunks: python_speech_features frames a whole song at once (float64
-# frames and spectra, ~1 GB for 10 minutes); chunks keep the peak flat. A chunk
-# carries CONTEXT_FRAMES extra frames on both sides (pre-emphasis, deltas) that
-# are dropped, so the result equals one pass.
-_STEP = FEATURE_SR // 100  # samples per MFCC frame (10 ms)
-_CHUNK_FRAMES = 6000  # 60 s
-_CONTEXT_FRAMES = 8
-
-
-def mfcc_in_chunks(signal: np.ndarray) -> np.ndarray:
-    """`core.features.mfcc_26(signal)`, computed a minute at a time."""
-    whole = len(signal) // _STEP
-    if whole <= _CHUNK_FRAMES + 2 * _CONTEXT_FRAMES:
-        return mfcc_26(signal)
-    parts = []
-    for start in range(0, whole, _CHUNK_FRAMES):
-        stop = start + _CHUNK_FRAMES
-        lo = max(0, start - _CONTEXT_FRAMES)
-        last = stop + _CONTEXT_FRAMES >= whole
-        # The last chunk runs to the song's end, so its final (zero-padded) frames match.
-        piece = (
-            signal[lo * _STEP :] if last else signal[lo * _STEP : (stop + _CONTEXT_FRAMES) * _STEP]
-        )
-        rows = mfcc_26(piece)
-        parts.append(rows[start - lo :] if last else rows[start - lo : stop - lo])
-        if last:
-            break
-    return np.concatenate(parts)
-
-
 def detect_beats(audio_16k: np.ndarray) -> np.ndarray:
     """Beat times (s) of the accompaniment: librosa's tracker on its onset envelope."""
     import librosa
@@ -156,7 +126,7 @@ def generate(
     mfccs: dict[str, np.ndarray] = {}
     for i, (name, signal) in enumerate(audio.items()):
         same = [k for k in mfccs if audio[k] is signal]  # separator "none": one mixture
-        mfccs[name] = mfccs[same[0]] if same else mfcc_in_chunks(signal)
+        mfccs[name] = mfccs[same[0]] if same else mfcc_26(signal)
         progress("features", 0.6 + 0.2 * (i + 1) / (len(audio) + 1))
     beats = detect_beats(audio.get("accomp", mix))
     progress("features", 0.8)

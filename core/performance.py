@@ -113,6 +113,10 @@ class Performance:
         try:
             with os.fdopen(fd, "wb") as handle:
                 np.savez_compressed(handle, **arrays)
+            # mkstemp makes owner-only files; give the result the user's usual permissions.
+            umask = os.umask(0)
+            os.umask(umask)
+            os.chmod(tmp, 0o666 & ~umask)
             os.replace(tmp, path)
         except BaseException:
             Path(tmp).unlink(missing_ok=True)

@@ -6,7 +6,8 @@ It is clip 36 of the synthetic corpus seeded 2026 (12–14 s clips): an English
 line sung by a synthetic soprano (eSpeak NG lyrics, WORLD vocoder) over a
 procedural band at 127 BPM, with a one-bar intro, an instrumental break and an
 outro, so the demo shows the mouth resting where there is no voice. Encoded to
-Ogg Vorbis with the ffmpeg binary that imageio-ffmpeg ships.
+Ogg Vorbis with the ffmpeg binary that imageio-ffmpeg ships (bit-exact: no random
+Ogg stream serial, so the same code makes the same file).
 """
 
 from __future__ import annotations
@@ -30,7 +31,9 @@ def main() -> int:
     argv = [
         ffmpeg_exe(), "-nostdin", "-loglevel", "error", "-y",
         "-f", "f32le", "-ar", str(clip.sr), "-ac", "2", "-i", "-",
-        "-c:a", "libvorbis", "-q:a", "4", "-metadata", f"title=MusicFace demo ({clip.id})",
+        "-c:a", "libvorbis", "-q:a", "4",
+        "-fflags", "+bitexact", "-flags:a", "+bitexact",
+        "-metadata", f"title=MusicFace demo ({clip.id})",
         str(OUT),
     ]  # fmt: skip
     subprocess.run(argv, input=pcm.tobytes(), check=True)

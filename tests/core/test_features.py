@@ -63,3 +63,16 @@ def test_real_song_features(real_song) -> None:
     windows = song_windows(load_audio(real_song))
     assert windows.shape[0] == video_frame_count(len(load_audio(real_song)) / FEATURE_SR)
     assert np.isfinite(windows).all() and windows.std() > 0.1
+
+
+def test_mfcc_equals_python_speech_features_recipe() -> None:
+    from python_speech_features import delta, mfcc
+
+    # Long enough for several one-minute blocks, with silence (log of zero energy) inside.
+    audio = noise(130.0, seed=5)
+    audio[16000:48000] = 0.0
+    reference = mfcc(audio.astype(np.float64), FEATURE_SR, 0.025, 0.01, 13, nfft=512)
+    reference = np.concatenate([reference, delta(reference, 2)], axis=1)
+    ours = mfcc_26(audio)
+    assert ours.shape == reference.shape
+    assert np.allclose(ours, reference, atol=1e-4)

@@ -217,13 +217,3 @@ def test_real_song(real_song: Path, tmp_path: Path) -> None:
     assert perf.frames == int(np.ceil(perf.meta["seconds"] * 30))
     assert perf.beats is not None and len(perf.beats) > 5  # a real song has a beat
     assert np.isfinite(perf.pose).all()
-
-
-def test_mfcc_in_chunks_equals_one_pass() -> None:
-    from core.features import mfcc_26
-    from core.generate import mfcc_in_chunks
-
-    rng = np.random.default_rng(0)
-    for seconds in (3.0, 130.37):
-        signal = (0.1 * rng.standard_normal(int(seconds * FEATURE_SR))).astype(np.float32)
-        np.testing.assert_array_equal(mfcc_in_chunks(signal), mfcc_26(signal))

@@ -187,3 +187,16 @@ def test_synth_command_refuses_bad_arguments(tmp_path: Path, corpus: Path) -> No
     assert bad.returncode == 2 and "Traceback" not in bad.stderr
     again = run_train_cli("synth", "--out", str(corpus), "--songs", "1")
     assert again.returncode == 2 and "already holds a corpus" in again.stderr
+
+
+def test_synth_command_writes_a_corpus(tmp_path: Path) -> None:
+    out = tmp_path / "one"
+    done = run_train_cli(
+        "--progress", "json", "synth", "--out", str(out), "--songs", "1", "--seed", "2",
+        "--seconds", "5", "6", "--stems", "clean", "--workers", "1",
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout.strip().splitlines()[-1]) == {"done": str(out / "manifest.json")}
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["generator"]["stems"] == "clean" and len(manifest["clips"]) == 1
+    assert (out / manifest["clips"][0]["mixture"]).is_file()

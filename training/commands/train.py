@@ -20,6 +20,11 @@ HELP = "train a MusicFace generator on a dataset folder (manifest.json + clips/)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.epilog = (
+        "Several GPUs: torchrun --nproc_per_node=N -m training.cli train --data DIR --out CKPT "
+        "(DistributedDataParallel; rank 0 writes the files). Files beside CKPT: "
+        "CKPT.state.pt (resume), CKPT.log.jsonl (losses per epoch), CKPT.loss.png."
+    )
     parser.add_argument("--data", type=Path, required=True, help="dataset folder")
     parser.add_argument("--out", type=Path, required=True, help="checkpoint to write (.pt)")
     parser.add_argument(
