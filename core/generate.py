@@ -21,6 +21,7 @@ import numpy as np
 
 import core
 from core.audio import FEATURE_SR, SEPARATION_SR, file_sha256, load_audio
+from core.beats import detect_beats
 from core.checkpoints import LoadedGenerator, load_checkpoint
 from core.errors import BadInput
 from core.face.arkit import ARKIT_INDEX
@@ -72,17 +73,6 @@ def _streams(
         "vocals": _to_feature_rate(stems.vocals),
         "accomp": _to_feature_rate(stems.accompaniment),
     }, str(stems.backend)
-
-
-def detect_beats(audio_16k: np.ndarray) -> np.ndarray:
-    """Beat times (s) of the accompaniment: librosa's tracker on its onset envelope."""
-    import librosa
-
-    if not np.any(audio_16k):
-        return np.zeros(0)
-    envelope = librosa.onset.onset_strength(y=audio_16k, sr=FEATURE_SR, hop_length=512)
-    _, frames = librosa.beat.beat_track(onset_envelope=envelope, sr=FEATURE_SR, hop_length=512)
-    return librosa.frames_to_time(frames, sr=FEATURE_SR, hop_length=512).astype(np.float64)
 
 
 def generate(

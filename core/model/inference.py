@@ -44,12 +44,27 @@ def run_generator(
     progress: ProgressFn = no_progress,
 ) -> FrameCurves:
     """mfccs: raw (N, 26) 100 fps MFCCs for each stream in `stream_names(model)`."""
-    config = model.config
     model.eval()
     # Trained weights drive some activations into float32's subnormal range, where
-    # x86 arithmetic is many times slower (measured: the network pass of a 4-minute
-    # song fell from ~10 s to ~1.5 s). Flushing them to zero changes no output visibly.
+    # x86 arithmetic is many times slower (the network pass of a 4-minute song:
+    # ~10 s against ~1 s). Flush them while the network runs, and only then: numpy
+    # warns about its float limits if the flag stays on.
     torch.set_flush_denormal(True)
+    try:
+        return _run(model, normalization, mfccs, n_frames, subject, progress)
+    finally:
+        torch.set_flush_denormal(False)
+
+
+def _run(
+    model: MusicFaceGenerator,
+    normalization: Normalization,
+    mfccs: dict[str, np.ndarray],
+    n_frames: int,
+    subject: int,
+    progress: ProgressFn,
+) -> FrameCurves:
+    config = model.config
     device = next(model.parameters()).device
     names = stream_names(model)
     normalised = [normalization.mfcc(name, mfccs[name]) for name in names]

@@ -75,8 +75,9 @@ def pose(
             nod_sign = -nod_sign
         desired = walk[t] * weights * np.array([nod_sign, 1.0, 1.0])
         desired -= 2.5 * rot[t - 1] / _RANGE  # pull back toward rest
-        norm = float(np.linalg.norm(desired))
-        direction = desired / norm if norm > 1e-9 else np.zeros(3)
+        # A unit direction, except near the balance of walk and pull, where a unit
+        # vector would flip from frame to frame (a tremor): there the head eases in.
+        direction = desired / max(float(np.linalg.norm(desired)), 1.0)
         rot[t] = rot[t - 1] + s[t] * direction
     # The neck pivot shifts a little with the turn (leaning into a nod, swaying with a roll).
     loc = (
