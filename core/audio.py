@@ -124,3 +124,13 @@ def file_sha256(path: str | Path) -> str:
         for block in iter(lambda: handle.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
+
+
+def to_feature_rate(audio: np.ndarray, sr: int = SEPARATION_SR) -> np.ndarray:
+    """Mono float32 at FEATURE_SR from (N,) or (N, C) audio at `sr` (separated stems)."""
+    import librosa
+
+    mono = np.asarray(audio, dtype=np.float32)
+    if mono.ndim == 2:
+        mono = mono.mean(axis=1)
+    return librosa.resample(mono, orig_sr=sr, target_sr=FEATURE_SR).astype(np.float32)

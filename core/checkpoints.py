@@ -8,9 +8,7 @@ code. The checkpoint id is the SHA-256 of the file.
 
 from __future__ import annotations
 
-import os
 import pickle
-import tempfile
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +16,7 @@ from typing import Any
 
 import torch
 
+from core.atomic_write import atomic_write
 from core.audio import file_sha256
 from core.errors import BadInput, MissingModel
 from core.model.config import GeneratorConfig
@@ -54,18 +53,8 @@ def atomic_torch_save(obj: Any, path: str | Path) -> Path:
     """torch.save to a temp file beside `path`, then rename: no half-written checkpoints."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}-", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            torch.save(obj, handle)
-        # mkstemp makes owner-only files; a checkpoint is as readable as any other output.
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_write(path) as handle:
+        torch.save(obj, handle)
     return path
 
 

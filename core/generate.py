@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 
 import core
-from core.audio import FEATURE_SR, SEPARATION_SR, file_sha256, load_audio
+from core.audio import FEATURE_SR, file_sha256, load_audio, to_feature_rate
 from core.beats import detect_beats
 from core.checkpoints import LoadedGenerator, load_checkpoint
 from core.errors import BadInput
@@ -35,15 +35,6 @@ from core.progress import ProgressFn, no_progress, scaled
 # on the vocal features (channel 0) and on the accompaniment features (channel 1).
 ATTENTION_CHANNELS: tuple[str, ...] = ("vocals", "accompaniment")
 EYE_COLUMNS = (ARKIT_INDEX["eyeBlinkLeft"], ARKIT_INDEX["eyeBlinkRight"])
-
-
-def _to_feature_rate(audio_44k: np.ndarray) -> np.ndarray:
-    import librosa
-
-    mono = np.asarray(audio_44k, dtype=np.float32)
-    if mono.ndim == 2:
-        mono = mono.mean(axis=1)
-    return librosa.resample(mono, orig_sr=SEPARATION_SR, target_sr=FEATURE_SR).astype(np.float32)
 
 
 def _streams(
@@ -70,8 +61,8 @@ def _streams(
         return {"vocals": v.mean(axis=1), "accomp": a.mean(axis=1)}, "stems"
     stems = separate(song, separator, progress=progress)
     return {
-        "vocals": _to_feature_rate(stems.vocals),
-        "accomp": _to_feature_rate(stems.accompaniment),
+        "vocals": to_feature_rate(stems.vocals),
+        "accomp": to_feature_rate(stems.accompaniment),
     }, str(stems.backend)
 
 

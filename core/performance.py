@@ -11,14 +11,13 @@ from __future__ import annotations
 
 import json
 import math
-import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from core.atomic_write import atomic_write
 from core.errors import BadInput
 from core.face.arkit import ARKIT_NAMES
 
@@ -105,22 +104,8 @@ class Performance:
             arrays["attention"] = self.attention
         if self.beats is not None:
             arrays["beats"] = self.beats
-        directory = path.parent if str(path.parent) else Path(".")
-        try:
-            fd, tmp = tempfile.mkstemp(prefix=".perf-", suffix=".npz", dir=directory)
-        except OSError as err:
-            raise BadInput(f"cannot write {path}: {err.strerror or err}") from err
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                np.savez_compressed(handle, **arrays)
-            # mkstemp makes owner-only files; give the result the user's usual permissions.
-            umask = os.umask(0)
-            os.umask(umask)
-            os.chmod(tmp, 0o666 & ~umask)
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        with atomic_write(path) as handle:
+            np.savez_compressed(handle, **arrays)
         return path
 
     @classmethod

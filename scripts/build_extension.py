@@ -28,6 +28,7 @@ TEMPLATE = REPOSITORY / "blend_templates" / "musicface_head.blend"
 VENDORED = (
     "core/__init__.py",
     "core/errors.py",
+    "core/atomic_write.py",
     "core/performance.py",
     "core/face/__init__.py",
     "core/face/arkit.py",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from core.commands.song_arguments import add_model_arguments, add_song_arguments
 from core.errors import BadInput
 from core.progress import ProgressFn
 
@@ -13,8 +14,8 @@ HELP = "animate a head in a .blend from a song (keyframes, sound, optional previ
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("song", type=Path, help="audio file (wav, flac, mp3, m4a, ogg, …)")
-    parser.add_argument("-o", "--out", type=Path, required=True, help="output .blend")
+    add_song_arguments(parser, "output .blend")
+    add_model_arguments(parser)
     parser.add_argument(
         "--target",
         default="template",
@@ -31,12 +32,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--simplify", type=float, default=0.0, help="keep only keys within this max error"
     )
-    parser.add_argument("--separator", choices=("auto", "spleeter", "dsp", "none"), default="auto")
-    parser.add_argument("--vocals", type=Path, help="your own vocal stem (skips separation)")
-    parser.add_argument("--accompaniment", type=Path, help="your own accompaniment stem")
-    parser.add_argument("--checkpoint", type=Path, help="generator checkpoint (default: shipped)")
-    parser.add_argument("--subject", type=int, default=0, help="singer style index")
-    parser.add_argument("--seed", type=int, default=0, help="take seed")
 
 
 def run(args: argparse.Namespace, progress: ProgressFn) -> int:

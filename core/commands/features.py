@@ -8,7 +8,8 @@ from pathlib import Path
 
 import numpy as np
 
-from core.audio import FEATURE_SR, SEPARATION_SR, load_audio
+from core.audio import FEATURE_SR, load_audio, to_feature_rate
+from core.commands.song_arguments import add_song_arguments
 from core.errors import BadInput
 from core.features import VIDEO_FPS, frame_windows, mfcc_26, video_frame_count
 from core.progress import ProgressFn, scaled
@@ -18,25 +19,7 @@ HELP = "compute the (T, 39, 26) MFCC windows of a song's vocals, accompaniment a
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("song", type=Path, help="audio file (wav, flac, mp3, m4a, ogg, …)")
-    parser.add_argument("-o", "--out", type=Path, required=True, help="output .npz")
-    parser.add_argument(
-        "--separator",
-        choices=("auto", "spleeter", "dsp", "none"),
-        default="auto",
-        help="how to split vocals from accompaniment (default: auto)",
-    )
-    parser.add_argument("--vocals", type=Path, help="your own vocal stem (skips separation)")
-    parser.add_argument("--accompaniment", type=Path, help="your own accompaniment stem")
-
-
-def _to_feature_rate(stereo_44k: np.ndarray) -> np.ndarray:
-    import librosa
-
-    mono = np.asarray(stereo_44k, dtype=np.float32)
-    if mono.ndim == 2:
-        mono = mono.mean(axis=1)
-    return librosa.resample(mono, orig_sr=SEPARATION_SR, target_sr=FEATURE_SR).astype(np.float32)
+    add_song_arguments(parser, "output .npz")
 
 
 def run(args: argparse.Namespace, progress: ProgressFn) -> int:
@@ -58,8 +41,8 @@ def run(args: argparse.Namespace, progress: ProgressFn) -> int:
     progress("features", 0.85)
     windows = {
         "mixture": frame_windows(mfcc_26(mix), n_frames),
-        "vocals": frame_windows(mfcc_26(_to_feature_rate(stems.vocals)), n_frames),
-        "accompaniment": frame_windows(mfcc_26(_to_feature_rate(stems.accompaniment)), n_frames),
+        "vocals": frame_windows(mfcc_26(to_feature_rate(stems.vocals)), n_frames),
+        "accompaniment": frame_windows(mfcc_26(to_feature_rate(stems.accompaniment)), n_frames),
     }
     try:
         np.savez_compressed(out, fps=np.float64(VIDEO_FPS), separator=stems.backend, **windows)

@@ -6,6 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from core.commands.song_arguments import add_model_arguments, add_song_arguments
 from core.errors import BadInput
 from core.progress import ProgressFn
 
@@ -14,21 +15,8 @@ HELP = "turn a song into a Performance (.npz): ARKit expression, head pose, eye 
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("song", type=Path, help="audio file (wav, flac, mp3, m4a, ogg, …)")
-    parser.add_argument("-o", "--out", type=Path, required=True, help="output Performance .npz")
-    parser.add_argument(
-        "--separator",
-        choices=("auto", "spleeter", "dsp", "none"),
-        default="auto",
-        help="how to split vocals from accompaniment (default: auto)",
-    )
-    parser.add_argument("--vocals", type=Path, help="your own vocal stem (skips separation)")
-    parser.add_argument("--accompaniment", type=Path, help="your own accompaniment stem")
-    parser.add_argument(
-        "--checkpoint", type=Path, help="generator checkpoint (default: the shipped one)"
-    )
-    parser.add_argument("--subject", type=int, default=0, help="singer style index (default 0)")
-    parser.add_argument("--seed", type=int, default=0, help="take seed: blinks vary with it")
+    add_song_arguments(parser, "output Performance .npz")
+    add_model_arguments(parser)
     parser.add_argument(
         "--fps", type=float, help="resample the Performance to this frame rate (default 30)"
     )

@@ -1,0 +1,31 @@
+"""The song and separation arguments that `features`, `generate` and `animate` share."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+SEPARATORS = ("auto", "spleeter", "dsp", "none")
+
+
+def add_song_arguments(parser: argparse.ArgumentParser, out_help: str) -> None:
+    """SONG, -o/--out, --separator, --vocals, --accompaniment."""
+    parser.add_argument("song", type=Path, help="audio file (wav, flac, mp3, m4a, ogg, …)")
+    parser.add_argument("-o", "--out", type=Path, required=True, help=out_help)
+    parser.add_argument(
+        "--separator",
+        choices=SEPARATORS,
+        default="auto",
+        help="how to split vocals from accompaniment (default: auto)",
+    )
+    parser.add_argument("--vocals", type=Path, help="your own vocal stem (skips separation)")
+    parser.add_argument("--accompaniment", type=Path, help="your own accompaniment stem")
+
+
+def add_model_arguments(parser: argparse.ArgumentParser) -> None:
+    """--checkpoint, --subject, --seed."""
+    parser.add_argument(
+        "--checkpoint", type=Path, help="generator checkpoint (default: the shipped one)"
+    )
+    parser.add_argument("--subject", type=int, default=0, help="singer style index (default 0)")
+    parser.add_argument("--seed", type=int, default=0, help="take seed: blinks vary with it")
