@@ -34,21 +34,25 @@ def sample_blinks(
     interval: tuple[float, float] = (1.2, 2.0),
     duration: tuple[float, float] = (0.10, 0.45),
 ) -> np.ndarray:
-    """e_blink (n_frames,) float32 in [0, 1]: raised-cosine closures at sampled times.
+    """e_blink (n_frames,) float32 in [0, 1]: smooth closures at sampled times.
 
     `interval` is the onset-to-onset gap. The first onset is drawn from the
     same interval so a take never opens with a blink.
     """
     seconds = n_frames / fps
-    times = np.arange(n_frames) / fps
     blink = np.zeros(n_frames, dtype=np.float64)
     onset = rng.uniform(*interval)
     while onset < seconds:
         length = rng.uniform(*duration)
-        inside = (times >= onset) & (times <= onset + length)
-        phase = (times[inside] - onset) / length
-        # 0 → 1 → 0 over the blink: closed at its middle.
-        blink[inside] = np.maximum(blink[inside], np.sin(np.pi * phase) ** 2)
+        first = int(np.ceil(onset * fps))
+        frames = max(3, int(round(length * fps)) + 1)  # both ends open, at least one closed
+        phase = np.arange(frames) / (frames - 1)
+        # Open → closed → open, with a closed top: sampled at 30 fps even a 0.1 s
+        # blink has a fully closed frame (a plain sin² would peak at 0.75 there).
+        profile = np.minimum(1.0, 1.5 * np.sin(np.pi * phase)) ** 2
+        stop = min(first + frames, n_frames)
+        if stop > first:
+            blink[first:stop] = np.maximum(blink[first:stop], profile[: stop - first])
         onset += rng.uniform(*interval)
     return blink.astype(np.float32)
 
@@ -67,5 +71,7 @@ def compose_eye_state(
     eye_blink = np.where(closed, 0.0, e_blink).astype(np.float32)
     e = (eye_long + eye_blink).astype(np.float64)
     if sigma_frames > 0 and e.size > 1:
-        e = gaussian_filter1d(e, sigma_frames, mode="nearest")
+        # The filter smooths the switches between the two layers; it must not keep a
+        # blink from closing, so a blink's own (already smooth) shape is a floor.
+        e = np.maximum(gaussian_filter1d(e, sigma_frames, mode="nearest"), eye_blink)
     return eye_long, eye_blink, np.clip(e, 0.0, 1.0).astype(np.float32)

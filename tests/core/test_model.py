@@ -243,3 +243,16 @@ def test_config_round_trip_and_validation() -> None:
 def test_default_model_is_small() -> None:
     params = sum(p.numel() for p in MusicFaceGenerator(GeneratorConfig()).parameters())
     assert 200_000 < params < 2_000_000
+
+
+def test_every_sampled_blink_closes_the_eye_fully() -> None:
+    from scipy.ndimage import label
+
+    from core.model.esgn import compose_eye_state, sample_blinks
+
+    blink = sample_blinks(3000, 30.0, np.random.default_rng(4), duration=(0.10, 0.12))
+    _, _, eye = compose_eye_state(np.zeros(3000), blink, 0.1, 1.0)
+    events, count = label(eye > 0.05)
+    assert count > 30
+    peaks = [eye[events == k].max() for k in range(1, count + 1)]
+    assert min(peaks) > 0.99  # even the shortest blinks shut, after the Gaussian filter
