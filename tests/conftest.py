@@ -10,6 +10,15 @@ import numpy as np
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
+
+# A small generator keeps the tests quick; the variants and equations are the same.
+SMALL_MODEL = {
+    "encoder_channels": 16,
+    "feature_dim": 16,
+    "unet_channels": 16,
+    "mlp_hidden": 32,
+    "lstm_hidden": 32,
+}
 REAL_SONG = REPO.parent / "shared" / "testdata" / "real_song_10s.mp3"
 
 

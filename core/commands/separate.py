@@ -8,25 +8,16 @@ import sys
 from pathlib import Path
 
 from core.audio import write_wav
+from core.commands.song_arguments import add_song_arguments
 from core.errors import BadInput
 from core.progress import ProgressFn
 
 NAME = "separate"
 HELP = "split a song into vocals.wav and accompaniment.wav (44.1 kHz stereo)"
-SEPARATORS = ("auto", "spleeter", "dsp", "none")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("song", type=Path, help="audio file (wav, flac, mp3, m4a, ogg, …)")
-    parser.add_argument("--out", type=Path, required=True, help="folder for the two wav files")
-    parser.add_argument(
-        "--separator",
-        choices=SEPARATORS,
-        default="auto",
-        help="auto: spleeter when its model is installed, else dsp (default: auto)",
-    )
-    parser.add_argument("--vocals", type=Path, help="your own vocal stem (skips separation)")
-    parser.add_argument("--accompaniment", type=Path, help="your own accompaniment stem")
+    add_song_arguments(parser, "folder for the two wav files")
 
 
 def prepare_out_dir(out: Path) -> None:

@@ -16,7 +16,7 @@ def add_song_arguments(parser: argparse.ArgumentParser, out_help: str) -> None:
         "--separator",
         choices=SEPARATORS,
         default="auto",
-        help="how to split vocals from accompaniment (default: auto)",
+        help="auto: spleeter when its model is installed, else dsp (default: auto)",
     )
     parser.add_argument("--vocals", type=Path, help="your own vocal stem (skips separation)")
     parser.add_argument("--accompaniment", type=Path, help="your own accompaniment stem")

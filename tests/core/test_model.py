@@ -18,14 +18,7 @@ from core.model.normalization import Normalization
 from core.model.pgn import PGN, PoseMLP
 from core.model.tsae import TSAE, AudioEncoder
 from core.model.windows import cut_windows, window_rows
-
-SMALL = {
-    "encoder_channels": 16,
-    "feature_dim": 16,
-    "unet_channels": 16,
-    "mlp_hidden": 32,
-    "lstm_hidden": 32,
-}
+from tests.conftest import SMALL_MODEL
 
 
 def windows(b: int, t: int, seed: int = 0) -> torch.Tensor:
@@ -34,11 +27,13 @@ def windows(b: int, t: int, seed: int = 0) -> torch.Tensor:
 
 def model(variant: str = "full", **overrides: object) -> MusicFaceGenerator:
     torch.manual_seed(0)
-    return MusicFaceGenerator(GeneratorConfig(variant=variant, **{**SMALL, **overrides})).eval()
+    return MusicFaceGenerator(
+        GeneratorConfig(variant=variant, **{**SMALL_MODEL, **overrides})
+    ).eval()
 
 
 def test_encoder_and_tsae_shapes() -> None:
-    config = GeneratorConfig(n_subjects=3, **SMALL)
+    config = GeneratorConfig(n_subjects=3, **SMALL_MODEL)
     assert AudioEncoder(config)(torch.randn(10, 39, 29)).shape == (10, 16)
     tsae = TSAE(config)
     code = torch.eye(3)[[0, 2]]

@@ -19,15 +19,7 @@ from training.dataset import MusicFaceDataset
 from training.train import TrainOptions, learning_rate, side_paths, train
 
 FPS = 30.0
-# A small network keeps the tests quick; the variants and equations are the same.
-SMALL = {
-    "encoder_channels": 16,
-    "feature_dim": 16,
-    "unet_channels": 16,
-    "mlp_hidden": 32,
-    "lstm_hidden": 32,
-}
-
+from tests.conftest import SMALL_MODEL
 
 # The mouth opens with the vocal loudness (gain per ARKit shape).
 MOUTH = {
@@ -133,7 +125,7 @@ def options(toy: Path, out: Path, **overrides: object) -> TrainOptions:
         "steps_per_epoch": 3,
         "lr": 1e-3,
         "plot": False,
-        "config": SMALL,
+        "config": SMALL_MODEL,
     }
     values.update(overrides)
     return TrainOptions(**values)
