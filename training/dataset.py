@@ -19,9 +19,13 @@ from core.face.arkit import ARKIT_NAMES
 from core.model.discriminator import centre_frames
 from core.model.normalization import STREAMS, Normalization
 from core.model.windows import cut_windows, window_rows
+from core.rhythm import rhythm_features
 
 _MFCC_KEYS = {"vocals": "vocals_mfcc", "accomp": "accomp_mfcc", "mix": "mix_mfcc"}
 _TARGET_KEYS = ("expression", "pose", "eye", "eye_long")
+# The pose head's beat phase comes from the stream that carries the beat: the
+# accompaniment when the model reads stems, the mixture when it reads one stream.
+_RHYTHM_STREAMS = ("accomp", "mix")
 
 
 @dataclass
@@ -35,6 +39,7 @@ class Clip:
     eye: np.ndarray  # (T,)
     eye_long: np.ndarray  # (T,)
     rows: np.ndarray  # (T, 39) MFCC rows of each frame's window
+    rhythm: dict[str, np.ndarray]  # "accomp" / "mix" → (T, 2) beat phase (core/rhythm.py)
 
     @property
     def frames(self) -> int:
@@ -51,6 +56,7 @@ class Batch:
     pose: torch.Tensor  # (B, L, 6)
     eye_long: torch.Tensor  # (B, L)
     initial_pose: torch.Tensor  # (B, 2, 6): p_{-2}, p_{-1} before the crop
+    rhythm: torch.Tensor  # (B, L, 2): the beat phase the pose head reads
     audio: torch.Tensor  # (B, L, 26 × streams): centre MFCC frames, for the discriminator
 
     def to(self, device: torch.device | str) -> Batch:
@@ -61,6 +67,7 @@ class Batch:
             pose=self.pose.to(device),
             eye_long=self.eye_long.to(device),
             initial_pose=self.initial_pose.to(device),
+            rhythm=self.rhythm.to(device),
             audio=self.audio.to(device),
         )
 
@@ -121,6 +128,7 @@ def _load_clip(root: Path, entry: dict, subjects: list[str], fps: float, order: 
         eye=np.asarray(content["eye"], dtype=np.float32),
         eye_long=np.asarray(content["eye_long"], dtype=np.float32),
         rows=window_rows(n_mfcc, frames, fps),
+        rhythm={s: rhythm_features(mfcc[s], frames, fps) for s in _RHYTHM_STREAMS},
     )
 
 
@@ -185,6 +193,7 @@ class MusicFaceDataset:
             "pose": clip.pose[start:stop] / norm.pose_scale,
             "eye_long": clip.eye_long[start:stop],
             "initial_pose": clip.pose[before] / norm.pose_scale,
+            "rhythm": clip.rhythm["accomp" if "accomp" in streams else "mix"][start:stop],
         }
 
     def collate(self, crops: list[dict[str, np.ndarray]]) -> Batch:
@@ -203,6 +212,7 @@ class MusicFaceDataset:
             pose=stack("pose"),
             eye_long=stack("eye_long"),
             initial_pose=stack("initial_pose"),
+            rhythm=stack("rhythm"),
             audio=centre_frames(*streams),
         )
 

@@ -122,7 +122,7 @@ def batch_losses(
 
     Expression and pose are compared in normalised units (see normalization.py).
     """
-    out = model(batch.streams, batch.subject, batch.initial_pose)
+    out = model(batch.streams, batch.subject, batch.initial_pose, batch.rhythm)
     cols = EXPRESSION_COLUMNS.to(out.expression.device)
     scale = expression_scale.to(out.expression.device)[cols]
     terms = {

@@ -2,7 +2,9 @@
 
 Long closures (> 0.5 s, held notes, emotion) are learned from audio:
 e_long = MLP(l_eye ⊕ m_eye). Blinks carry no audio information, so they are
-sampled: onsets spaced U(1.2, 2.0) s apart, each lasting U(0.10, 0.45) s.
+sampled: each lasting U(0.10, 0.45) s, onsets spaced U(2.0, 3.6) s apart — the
+paper's U(1.2, 2.0) s gives ~0.55 blinks/s, more than the paper's own measured
+0.38/s and a singer's ~0.3/s (GeneratorConfig.blink_interval sets it).
 The composite e = e_long where the eye is held closed, else e_blink, is then
 smoothed by a temporal Gaussian filter.
 """
@@ -31,7 +33,7 @@ def sample_blinks(
     n_frames: int,
     fps: float,
     rng: np.random.Generator,
-    interval: tuple[float, float] = (1.2, 2.0),
+    interval: tuple[float, float] = (2.0, 3.6),
     duration: tuple[float, float] = (0.10, 0.45),
 ) -> np.ndarray:
     """e_blink (n_frames,) float32 in [0, 1]: smooth closures at sampled times.

@@ -59,10 +59,11 @@ class MusicFaceGenerator(nn.Module):
             self.atm = nn.ModuleDict({t: ATM(channels, config.unet_channels) for t in TASKS})
         dim, hidden = config.task_dim, config.mlp_hidden
         self.egn = EGN(dim, hidden, config.n_expression)
+        pose_in = config.pose_in_dim
         self.pose_head: PGN | PoseMLP = (
-            PGN(dim, hidden, config.lstm_hidden, config.pose_dim)
+            PGN(pose_in, hidden, config.lstm_hidden, config.pose_dim)
             if config.uses_pgn
-            else PoseMLP(dim, hidden, config.pose_dim)
+            else PoseMLP(pose_in, hidden, config.pose_dim)
         )
         self.esgn = LongClosureMLP(dim, hidden)
 
@@ -99,12 +100,24 @@ class MusicFaceGenerator(nn.Module):
         return TaskFeatures(inputs, attention)
 
     def decode(
-        self, tasks: TaskFeatures, initial_pose: torch.Tensor | None = None
+        self,
+        tasks: TaskFeatures,
+        initial_pose: torch.Tensor | None = None,
+        rhythm: torch.Tensor | None = None,
     ) -> GeneratorOutput:
-        """EGN, PGN (or MLP pose) and the long-closure MLP of ESGN."""
+        """EGN, PGN (or MLP pose) and the long-closure MLP of ESGN.
+
+        rhythm (B, T, rhythm_dim): the beat phase of core/rhythm.py; None reads as
+        no tempo (zeros), as for a song without beats.
+        """
+        pose_in = tasks.inputs["pose"]
+        if self.config.rhythm_dim:
+            if rhythm is None:
+                rhythm = pose_in.new_zeros(*pose_in.shape[:2], self.config.rhythm_dim)
+            pose_in = torch.cat([pose_in, rhythm.to(pose_in.dtype)], dim=-1)
         return GeneratorOutput(
             expression=self.egn(tasks.inputs["expression"]),
-            pose=self.pose_head(tasks.inputs["pose"], initial_pose),
+            pose=self.pose_head(pose_in, initial_pose),
             e_long=self.esgn(tasks.inputs["eye"]),
             attention=tasks.attention,
         )
@@ -114,9 +127,11 @@ class MusicFaceGenerator(nn.Module):
         streams: Sequence[torch.Tensor],
         subject: torch.Tensor,
         initial_pose: torch.Tensor | None = None,
+        rhythm: torch.Tensor | None = None,
     ) -> GeneratorOutput:
-        """streams: 1 or 2 tensors (B, T, 39, 26); subject (B,); initial_pose (B, 2, 6) or None."""
-        return self.decode(self.task_features(streams, subject), initial_pose)
+        """streams: 1 or 2 tensors (B, T, 39, 26); subject (B,); initial_pose (B, 2, 6) or
+        None; rhythm (B, T, rhythm_dim) or None."""
+        return self.decode(self.task_features(streams, subject), initial_pose, rhythm)
 
 
 def attention_curves(attention: dict[str, torch.Tensor], feature_dim: int) -> torch.Tensor:

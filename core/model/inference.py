@@ -17,6 +17,7 @@ from core.model.generator import TASKS, MusicFaceGenerator, TaskFeatures, attent
 from core.model.normalization import Normalization
 from core.model.windows import cut_windows, window_rows
 from core.progress import ProgressFn, no_progress
+from core.rhythm import rhythm_features
 
 
 @dataclass
@@ -92,7 +93,13 @@ def _run(
                 attention[task][:, start:stop] = chunk.attention[task][:, keep]
         progress("generate", 0.7 * stop / n_frames)
 
-    out = model.decode(TaskFeatures(inputs, attention))
+    rhythm = None
+    if config.rhythm_dim:
+        # The beat phase of the stream that carries the beat: the accompaniment, or
+        # the mixture for a single-stream model (the same choice as in training).
+        phase = rhythm_features(mfccs[names[-1]], n_frames, config.fps)
+        rhythm = torch.from_numpy(phase)[None].to(device)
+    out = model.decode(TaskFeatures(inputs, attention), rhythm=rhythm)
     progress("generate", 1.0)
     scale = torch.from_numpy(normalization.pose_scale).to(device)
     curves = None

@@ -18,6 +18,7 @@ from core.model.normalization import Normalization
 from core.model.pgn import PGN, PoseMLP
 from core.model.tsae import TSAE, AudioEncoder
 from core.model.windows import cut_windows, window_rows
+from core.rhythm import beat_phase, rhythm_features
 from tests.conftest import SMALL_MODEL
 
 
@@ -117,7 +118,7 @@ def test_pgn_is_causal() -> None:
     t = 30
     with torch.no_grad():
         # The PGN itself: its input after t changed, its output up to t did not.
-        x = torch.randn(1, 60, m.config.task_dim)
+        x = torch.randn(1, 60, m.config.pose_in_dim)
         x2 = x.clone()
         x2[:, t + 1 :] += 1.0
         p1, p2 = m.pose_head(x), m.pose_head(x2)
@@ -166,8 +167,10 @@ def test_chunked_inference_equals_one_pass(variant: str) -> None:
     names = ("vocals", "accomp") if m.config.separated else ("mix",)
     rows = window_rows(1010, n_frames, 30.0)
     streams = [torch.from_numpy(cut_windows(mfccs[s], rows))[None] for s in names]
+    # The pose head's beat phase comes from the raw MFCC of the last stream.
+    rhythm = torch.from_numpy(rhythm_features(mfccs[names[-1]], n_frames, 30.0))[None]
     with torch.no_grad():
-        out = m(streams, torch.tensor([0]))
+        out = m(streams, torch.tensor([0]), rhythm=rhythm)
     np.testing.assert_allclose(curves.expression, out.expression[0].numpy(), atol=1e-5)
     np.testing.assert_allclose(curves.pose, out.pose[0].numpy(), atol=1e-4)
     np.testing.assert_allclose(curves.e_long, out.e_long[0].numpy(), atol=1e-5)
@@ -200,9 +203,9 @@ def test_blink_sampler_statistics_and_seed() -> None:
     closed = blink > 0
     onsets = np.flatnonzero(closed[1:] & ~closed[:-1]) + 1
     gaps = np.diff(onsets) / fps
-    # Onset-to-onset gaps U(1.2, 2.0) s (±1 frame of quantisation): 0.5 blinks / s on average.
-    assert gaps.min() >= 1.2 - 2 / fps and gaps.max() <= 2.0 + 2 / fps
-    assert abs(len(onsets) / seconds - 1 / 1.6) < 0.05
+    # Onset-to-onset gaps U(2.0, 3.6) s (±1 frame of quantisation): 0.36 blinks / s on average.
+    assert gaps.min() >= 2.0 - 2 / fps and gaps.max() <= 3.6 + 2 / fps
+    assert abs(len(onsets) / seconds - 1 / 2.8) < 0.03
     ends = np.flatnonzero(closed[:-1] & ~closed[1:]) + 1
     durations = (ends[: len(onsets)] - onsets[: len(ends)]) / fps
     assert durations.min() >= 0.10 - 2 / fps and durations.max() <= 0.45 + 1 / fps
@@ -224,6 +227,30 @@ def test_eye_composite_keeps_long_closures_over_blinks() -> None:
     np.testing.assert_array_equal(e, eye_long + eye_blink)
     _, _, smooth = compose_eye_state(e_long, e_blink, threshold=0.1, sigma_frames=1.5)
     assert smooth.max() <= 1.0 and smooth[29] > 0.0 and abs(smooth.sum() - e.sum()) < 0.05 * e.sum()
+
+
+def test_pose_head_reads_the_beat_phase() -> None:
+    """The rhythm input moves the head only: expression and eyes do not read it."""
+    m = model("full")
+    streams = [torch.randn(1, 40, 39, 26) for _ in range(2)]
+    phase = torch.from_numpy(beat_phase(np.arange(0.0, 2.0, 0.4), 40, 30.0))[None]
+    with torch.no_grad():
+        a = m(streams, torch.tensor([0]), rhythm=phase)
+        b = m(streams, torch.tensor([0]), rhythm=-phase)
+        none = m(streams, torch.tensor([0]))
+        zero = m(streams, torch.tensor([0]), rhythm=torch.zeros_like(phase))
+    assert not torch.allclose(a.pose, b.pose)
+    assert torch.equal(a.expression, b.expression) and torch.equal(a.e_long, b.e_long)
+    assert torch.equal(none.pose, zero.pose)  # no rhythm = a song without a tempo
+
+
+def test_checkpoints_from_before_the_rhythm_input_still_load() -> None:
+    old = {k: v for k, v in GeneratorConfig(**SMALL_MODEL).to_dict().items() if k != "rhythm_dim"}
+    config = GeneratorConfig.from_dict(old)
+    assert config.rhythm_dim == 0 and config.pose_in_dim == config.task_dim
+    m = MusicFaceGenerator(config)
+    streams = [torch.randn(1, 12, 39, 26) for _ in range(2)]
+    assert m(streams, torch.tensor([0])).pose.shape == (1, 12, 6)
 
 
 def test_config_round_trip_and_validation() -> None:

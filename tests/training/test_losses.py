@@ -23,12 +23,24 @@ def test_l_exp() -> None:
 
 
 def test_l_pose() -> None:
-    # B=1, T=3, one channel. pred 0, 2, 1 → v = (2, −1), |v| = (2, 1).
-    # target 0, 1, 1 → v̂ = (1, 0), |v̂| = (1, 0).
-    # MSE(p) = (0 + 1 + 0) / 3 = 1/3; L1(|v|, |v̂|) = (1 + 1) / 2 = 1.
-    # L_pose = 1 · 1/3 + 10 · 1 = 10.333…
+    # B=1, T=3, one channel. pred 0, 2, 1 → v = (2, −1), ‖v‖ = (2, 1).
+    # target 0, 1, 1 → v̂ = (1, 0), ‖v̂‖ = (1, 0).
+    # MSE(p) = (0 + 1 + 0) / 3 = 1/3; L1(‖v‖, ‖v̂‖) = (1 + 1) / 2 = 1.
+    # L_pose = 0.1 · 1/3 + 10 · 1 = 10.0333…
     value = losses.l_pose(t([[[0.0], [2.0], [1.0]]]), t([[[0.0], [1.0], [1.0]]]))
-    assert float(value) == pytest.approx(1 / 3 + 10.0)
+    assert float(value) == pytest.approx(0.1 / 3 + 10.0, rel=1e-5)
+
+
+def test_pose_speed_is_the_norm_over_channels() -> None:
+    # The same speed split differently over two channels costs nothing in the speed
+    # term: (3, 4) and (5, 0) both move 5 a frame; only MSE(p) sees the difference.
+    pred = t([[[0.0, 0.0], [3.0, 4.0]]])
+    target = t([[[0.0, 0.0], [5.0, 0.0]]])
+    assert float(losses.l_pose(pred, target)) == pytest.approx(0.1 * (4 + 16) / 4, rel=1e-5)
+    # A zero velocity has a finite gradient.
+    rest = torch.zeros(1, 3, 6, requires_grad=True)
+    losses.l_pose(rest, torch.zeros(1, 3, 6)).backward()
+    assert torch.isfinite(rest.grad).all()
 
 
 def test_mmd_one_bandwidth() -> None:
@@ -43,11 +55,25 @@ def test_mmd_one_bandwidth() -> None:
 
 
 def test_l_eye() -> None:
-    # pred (1, 0), target (0, 0): L1 = 1/2; MMD with the default bandwidths Σ_σ (1 − e_σ)/2
-    # (each kernel a mean over pairs, as in the one-bandwidth case).
-    mmd = sum((1 - math.exp(-1 / (2 * s * s))) / 2 for s in losses.MMD_BANDWIDTHS)
-    value = losses.l_eye(t([[1.0, 0.0]]), t([[0.0, 0.0]]))
-    assert float(value) == pytest.approx(5 * 0.5 + 1 * mmd)
+    # pred (0.9, 0), target (0, 0): cross-entropy (−ln 0.1 + 0) / 2; MMD with the default
+    # bandwidths Σ_σ (1 − e_σ)/2 (each kernel a mean over pairs, as in the one-bandwidth case).
+    mmd = sum((1 - math.exp(-0.81 / (2 * s * s))) / 2 for s in losses.MMD_BANDWIDTHS)
+    value = losses.l_eye(t([[0.9, 0.0]]), t([[0.0, 0.0]]))
+    assert float(value) == pytest.approx(-math.log(0.1) / 2 + mmd, rel=1e-5)
+
+
+def test_l_eye_weighs_closed_frames_more() -> None:
+    # pred 0.9 on a closed (weight 3) and an open (weight 1) frame, normalised by the
+    # mean weight 2: (3 · −ln 0.9 + 1 · −ln 0.1) / 2 / 2. The two frames swap roles
+    # in the second call: the miss on the closed frame now costs three times as much.
+    pred, target = t([[0.9, 0.9]]), t([[1.0, 0.0]])
+    mmd = float(losses.mmd(pred, target))
+    expected = (3 * -math.log(0.9) - math.log(0.1)) / 4
+    assert float(losses.l_eye(pred, target)) - mmd == pytest.approx(expected, rel=1e-5)
+    missed = float(losses.l_eye(t([[0.1, 0.1]]), target)) - float(
+        losses.mmd(t([[0.1, 0.1]]), target)
+    )
+    assert missed == pytest.approx((3 * -math.log(0.1) - math.log(0.9)) / 4, rel=1e-5)
 
 
 def test_l_att() -> None:
@@ -71,7 +97,7 @@ def test_adversarial_and_total() -> None:
 def test_losses_are_zero_on_a_perfect_prediction() -> None:
     x = torch.rand(2, 16, 52)
     p = torch.randn(2, 16, 6)
-    e = torch.rand(2, 16)
+    e = (torch.rand(2, 16) > 0.8).float()  # eye states are closed or open
     assert float(losses.l_exp(x, x)) == 0.0
     assert float(losses.l_pose(p, p)) == 0.0
     assert float(losses.l_eye(e, e)) == pytest.approx(0.0, abs=1e-6)

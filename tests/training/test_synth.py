@@ -204,3 +204,34 @@ def test_synth_command_writes_a_corpus(tmp_path: Path) -> None:
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["generator"]["stems"] == "clean" and len(manifest["clips"]) == 1
     assert (out / manifest["clips"][0]["mixture"]).is_file()
+
+
+def test_a_lead_instrument_plays_where_nobody_sings() -> None:
+    from training.synth.lead import play_lead
+    from training.synth.music import BEATS_PER_BAR, random_plan
+
+    sr, with_lead, only_outside_voice = 8000, 0, 0
+    for seed in range(12):
+        plan = random_plan(np.random.default_rng(seed), 12.0)
+        lead = play_lead(np.random.default_rng(100 + seed), plan, sr)
+        assert lead.dtype == np.float32 and len(lead) == int(np.ceil(plan.seconds * sr))
+        if not lead.any():
+            continue
+        with_lead += 1
+        assert np.abs(lead).max() == pytest.approx(1.0, abs=1e-6)
+        bars = [
+            lead[
+                int(plan.time(b * BEATS_PER_BAR) * sr) : int(
+                    plan.time((b + 1) * BEATS_PER_BAR) * sr
+                )
+            ]
+            for b in range(plan.n_bars)
+        ]
+        sung = [np.abs(x).max() for x, r in zip(bars, plan.sections, strict=True) if r == "vocal"]
+        free = [np.abs(x).max() for x, r in zip(bars, plan.sections, strict=True) if r != "vocal"]
+        assert max(free) > 0.3  # it plays in the intro, breaks or outro
+        # Under the voice it is silent or a softer doubling line (level 0.35 of 1).
+        assert max(sung, default=0.0) < 0.6 * max(free)
+        only_outside_voice += max(sung, default=0.0) == 0.0
+    # Most songs have a lead, and most leads stop when the voice comes in.
+    assert 6 <= with_lead <= 11 and only_outside_voice >= with_lead // 2

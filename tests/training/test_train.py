@@ -14,6 +14,7 @@ from core.checkpoints import load_checkpoint
 from core.errors import BadInput
 from core.face.arkit import ARKIT_INDEX, ARKIT_NAMES
 from core.features import frame_windows, window_centres
+from core.rhythm import rhythm_features
 from tests.conftest import run_train_cli
 from training.dataset import MusicFaceDataset
 from training.train import TrainOptions, learning_rate, side_paths, train
@@ -154,6 +155,16 @@ def test_dataset_loads_clips_and_cuts_windows(toy: Path) -> None:
     np.testing.assert_allclose(crop["initial_pose"] * norm.pose_scale, clip.pose[48:50], atol=1e-6)
     val = test_set.fixed_batches(4, 128, ("mix",), norm)
     assert sum(len(b.subject) for b in val) == 2 * (360 // 128)
+    # The pose head's beat phase: the accompaniment's when the model reads stems, the
+    # mixture's for a single stream — as the engine computes it from the song.
+    assert batch.rhythm.shape == (5, 128, 2)
+    stems = train_set.crop(clip, 50, 128, ("vocals", "accomp"), norm)["rhythm"]
+    np.testing.assert_array_equal(
+        stems, rhythm_features(clip.mfcc["accomp"], clip.frames, FPS)[50:178]
+    )
+    np.testing.assert_array_equal(
+        crop["rhythm"], rhythm_features(clip.mfcc["mix"], clip.frames, FPS)[50:178]
+    )
 
 
 def test_dataset_errors_are_clear(tmp_path: Path, toy: Path) -> None:

@@ -1,4 +1,4 @@
-"""The accompaniment: drums, bass and chords rendered from the song plan (stereo).
+"""The accompaniment: drums, bass, chords and a lead rendered from the song plan (stereo).
 
 Simple synthesis (decaying sines, filtered noise, a few harmonics per note) is
 enough: what the generator must learn from the accompaniment is where the beats
@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.signal import butter, sosfilt
 
+from training.synth.lead import play_lead
 from training.synth.music import BEATS_PER_BAR, SongPlan
 
 # Eighth-note drum patterns over one bar: (kick, snare, hat) hit positions in eighths.
@@ -125,7 +126,17 @@ def play(rng: np.random.Generator, plan: SongPlan, sr: int) -> np.ndarray:
             )
             _add(keys_l if k % 2 == 0 else keys_r, end, tone * 0.35, sr)
     levels = rng.uniform(0.7, 1.0, size=3)
-    left = drums * levels[0] + bass * levels[1] + (keys_l * 0.8 + keys_r * 0.2) * levels[2]
-    right = drums * levels[0] * 0.9 + bass * levels[1] + (keys_l * 0.2 + keys_r * 0.8) * levels[2]
+    # The lead sits in the centre, where the voice would be (see lead.py). It draws
+    # from a child generator so every other draw of the clip stays as it was.
+    lead_rng = rng.spawn(1)[0]
+    lead = play_lead(lead_rng, plan, sr)[:n]
+    lead *= float(lead_rng.uniform(0.4, 1.0)) * max(float(np.abs(bass).max()), 1e-9)
+    left = drums * levels[0] + bass * levels[1] + (keys_l * 0.8 + keys_r * 0.2) * levels[2] + lead
+    right = (
+        drums * levels[0] * 0.9
+        + bass * levels[1]
+        + (keys_l * 0.2 + keys_r * 0.8) * levels[2]
+        + lead
+    )
     stereo = np.stack([left, right], axis=1)
     return stereo / max(float(np.abs(stereo).max()), 1e-9)

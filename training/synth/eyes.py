@@ -1,7 +1,8 @@
 """The performer's eyes: blinks, and long closures on sustained loud or high notes.
 
-Blinks start every U(1.2, 2.0) s and last U(0.10, 0.45) s (the ESGN's own
-sampling ranges); a long closure covers most of a held note (> 0.5 s) that is
+Blinks start every U(1.2, 2.0) s and last U(0.10, 0.45) s (the paper's
+sampling ranges; the engine's ESGN samples sparser blinks, see
+core/model/esgn.py); a long closure covers most of a held note (> 0.5 s) that is
 high or loud, with a chance set by the singer's style. No blink happens during
 or right around a long closure. A drawn duration is the time the lid is more
 than half closed; the lid takes another ~30 ms to start and finish moving.
