@@ -82,6 +82,12 @@ def read_checkpoint_file(path: str | Path) -> dict[str, Any]:
     except (RuntimeError, EOFError, OSError, ValueError, zipfile.BadZipFile) as err:
         reason = str(err).splitlines()[0] if str(err) else type(err).__name__
         raise BadInput(f"{path.name} is not a readable MusicFace checkpoint ({reason})") from err
+    except Exception as err:
+        # Arbitrary bytes read as a legacy pickle can fail in any way (a text file
+        # gives a KeyError deep in the unpickler); none of them is the user's bug.
+        raise BadInput(
+            f"{path.name} is not a readable MusicFace checkpoint ({type(err).__name__})"
+        ) from err
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         raise BadInput(f"{path.name} is not a MusicFace generator checkpoint")
     for key in ("config", "state_dict", "normalization"):

@@ -87,9 +87,12 @@ def test_other_files_are_refused_clearly(tmp_path: Path) -> None:
     with pytest.raises(BadInput, match="not found"):
         load_checkpoint(tmp_path / "absent.pt")
     garbage = tmp_path / "garbage.pt"
-    garbage.write_bytes(b"not a checkpoint at all")
-    with pytest.raises(BadInput, match="not a"):
-        load_checkpoint(garbage)
+    # Plain text, a text file that the legacy unpickler trips over with a KeyError,
+    # an empty file and random bytes: each is one clear BadInput, never a traceback.
+    for content in (b"not a checkpoint at all", b"hello\n", b"", bytes(range(256)) * 4):
+        garbage.write_bytes(content)
+        with pytest.raises(BadInput, match="not a"):
+            load_checkpoint(garbage)
     foreign = tmp_path / "foreign.pt"
     torch.save({"state_dict": {}}, foreign)
     with pytest.raises(BadInput, match="not a MusicFace generator checkpoint"):
