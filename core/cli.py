@@ -107,16 +107,16 @@ def run_cli(prog: str, package: str, argv: Sequence[str] | None = None) -> int:
         code = modules[args.command].run(args, progress)
     except MusicFaceError as err:
         reporter.close()
-        return _fail(args, str(err), err.kind, err.exit_code)
+        return _fail(prog, args, str(err), err.kind, err.exit_code)
     except KeyboardInterrupt:
         reporter.close()
-        return _fail(args, "cancelled", "internal", 130)
+        return _fail(prog, args, "cancelled", "internal", 130)
     except Exception as err:  # noqa: BLE001 - the last line of defence for users
         reporter.close()
         if args.debug:
             raise
         message = f"internal error: {type(err).__name__}: {err} (run with --debug for details)"
-        return _fail(args, message, "internal", 1)
+        return _fail(prog, args, message, "internal", 1)
     reporter.close()
     done = getattr(args, "done_path", None)
     if code == 0 and done is not None and args.progress == "json":
@@ -124,10 +124,10 @@ def run_cli(prog: str, package: str, argv: Sequence[str] | None = None) -> int:
     return code
 
 
-def _fail(args: argparse.Namespace, message: str, kind: str, code: int) -> int:
+def _fail(prog: str, args: argparse.Namespace, message: str, kind: str, code: int) -> int:
     if args.progress == "json":
         print(json.dumps({"error": message, "kind": kind}), flush=True)
-    print(f"musicface: error: {message}", file=sys.stderr)
+    print(f"{prog}: error: {message}", file=sys.stderr)
     return code
 
 

@@ -182,6 +182,14 @@ def test_dataset_errors_are_clear(tmp_path: Path, toy: Path) -> None:
     (odd / "manifest.json").write_text(json.dumps(manifest))
     with pytest.raises(BadInput, match="ARKit"):
         MusicFaceDataset(odd)
+    # On the command line: one line that names the command the user ran, exit 2.
+    result = run_train_cli(
+        "train", "--data", str(tmp_path / "none"), "--out", str(tmp_path / "x.pt")
+    )
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        f"musicface-train: error: not a MusicFace dataset (no manifest.json): {tmp_path / 'none'}"
+    ]
 
 
 def test_learning_rate_holds_then_decays_linearly() -> None:
