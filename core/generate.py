@@ -109,6 +109,10 @@ def generate(
         same = [k for k in mfccs if audio[k] is signal]  # separator "none": one mixture
         mfccs[name] = mfccs[same[0]] if same else mfcc_26(signal)
         progress("features", 0.6 + 0.2 * (i + 1) / (len(audio) + 1))
+    if config.rhythm_dim and config.rhythm_stream == "mix" and "mix" not in mfccs:
+        # The pose head tracks the beat in the whole song (GeneratorConfig.rhythm_source).
+        same = [k for k in mfccs if audio[k] is mix]
+        mfccs["mix"] = mfccs[same[0]] if same else mfcc_26(mix)
     beats = detect_beats(audio.get("accomp", mix))
     progress("features", 0.8)
 

@@ -178,8 +178,10 @@ class MusicFaceDataset:
         length: int,
         streams: tuple[str, ...],
         norm: Normalization,
+        rhythm: str = "mix",
     ) -> dict[str, np.ndarray]:
-        """One crop's arrays (numpy, unbatched)."""
+        """One crop's arrays (numpy, unbatched); `rhythm` names the stream whose beat
+        phase the pose head reads (GeneratorConfig.rhythm_stream)."""
         stop = start + length
         windows = [norm.mfcc(s, cut_windows(clip.mfcc[s], clip.rows[start:stop])) for s in streams]
         before = np.clip([start - 2, start - 1], 0, clip.frames - 1)
@@ -193,7 +195,7 @@ class MusicFaceDataset:
             "pose": clip.pose[start:stop] / norm.pose_scale,
             "eye_long": clip.eye_long[start:stop],
             "initial_pose": clip.pose[before] / norm.pose_scale,
-            "rhythm": clip.rhythm["accomp" if "accomp" in streams else "mix"][start:stop],
+            "rhythm": clip.rhythm[rhythm][start:stop],
         }
 
     def collate(self, crops: list[dict[str, np.ndarray]]) -> Batch:
@@ -229,6 +231,7 @@ class MusicFaceDataset:
         length: int,
         streams: tuple[str, ...],
         norm: Normalization,
+        rhythm: str = "mix",
     ) -> Batch:
         """Random crops; longer clips are drawn more often (every frame equally likely)."""
         weights = np.array([c.frames - length + 1 for c in self.clips], dtype=np.float64)
@@ -237,7 +240,7 @@ class MusicFaceDataset:
         for index in picks:
             clip = self.clips[int(index)]
             start = int(rng.integers(0, clip.frames - length + 1))
-            crops.append(self.crop(clip, start, length, streams, norm))
+            crops.append(self.crop(clip, start, length, streams, norm, rhythm))
         return self.collate(crops)
 
     def fixed_batches(
@@ -247,12 +250,13 @@ class MusicFaceDataset:
         streams: tuple[str, ...],
         norm: Normalization,
         max_crops: int = 64,
+        rhythm: str = "mix",
     ) -> list[Batch]:
         """Deterministic, non-overlapping crops of every clip, for validation."""
         crops = []
         for clip in self.clips:
             for start in range(0, clip.frames - length + 1, length):
-                crops.append(self.crop(clip, start, length, streams, norm))
+                crops.append(self.crop(clip, start, length, streams, norm, rhythm))
         # Spread the kept crops over the whole split rather than its first clips.
         if len(crops) > max_crops:
             keep = np.linspace(0, len(crops) - 1, max_crops).round().astype(int)

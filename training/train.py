@@ -287,7 +287,13 @@ def train(
 
     expression_scale = torch.from_numpy(normalization.expression_scale)
     val_batches = (
-        test_set.fixed_batches(batch_size, min(length, options.window), streams, normalization)
+        test_set.fixed_batches(
+            batch_size,
+            min(length, options.window),
+            streams,
+            normalization,
+            rhythm=config.rhythm_stream,
+        )
         if len(test_set)
         else []
     )
@@ -314,7 +320,9 @@ def train(
                 if opt is not None:
                     for group in opt.param_groups:
                         group["lr"] = lr
-            batch = train_set.random_batch(rng, batch_size, length, streams, normalization)
+            batch = train_set.random_batch(
+                rng, batch_size, length, streams, normalization, rhythm=config.rhythm_stream
+            )
             batch = batch.to(device)
             terms = _step(train_model, train_disc, opt_g, opt_d, batch, expression_scale)
             for key, value in terms.items():

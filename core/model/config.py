@@ -9,6 +9,7 @@ from core.errors import BadInput
 
 # The paper's ablations (DESIGN.md, "The method" 8), from the plainest to the full model.
 VARIANTS: tuple[str, ...] = ("single-stream", "two-stream", "with-atm", "full")
+RHYTHM_SOURCES: tuple[str, ...] = ("mixture", "stream")
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,12 @@ class GeneratorConfig:
     pose_dim: int = 6
     # The pose head also reads each frame's beat phase (core/rhythm.py); 0: audio only.
     rhythm_dim: int = 2
+    # Whose MFCC the beat phase is tracked in: "mixture" (the whole song), or "stream"
+    # (the model's last stream: the accompaniment). The mixture keeps every drum
+    # onset; the dsp separator moves some into the vocal stream, and the beats of
+    # the accompaniment stream lock to the true phase in fewer synthetic clips
+    # (62 % against 79 %).
+    rhythm_source: str = "mixture"
     # ESGN blink sampler (seconds) and the temporal Gaussian filter (frames). The
     # paper's onset-to-onset interval U(1.2, 2.0) s blinks ~0.55 times a second, more
     # than its own measured 0.38 /s and a singer's ~0.3 /s; U(2.0, 3.6) s gives ~0.36 /s.
@@ -58,11 +65,23 @@ class GeneratorConfig:
             raise BadInput(f"unknown variant {self.variant!r}; choose one of {', '.join(VARIANTS)}")
         if self.n_subjects < 1:
             raise BadInput("a generator needs at least one subject")
+        if self.rhythm_source not in RHYTHM_SOURCES:
+            raise BadInput(
+                f"unknown rhythm_source {self.rhythm_source!r}; "
+                f"choose one of {', '.join(RHYTHM_SOURCES)}"
+            )
 
     @property
     def separated(self) -> bool:
         """True when the model reads vocal and accompaniment streams apart."""
         return self.variant != "single-stream"
+
+    @property
+    def rhythm_stream(self) -> str:
+        """The MFCC stream (inference.stream_names) the beat phase is tracked in."""
+        if self.rhythm_source == "mixture" or not self.separated:
+            return "mix"
+        return "accomp"
 
     @property
     def uses_atm(self) -> bool:
@@ -99,6 +118,8 @@ class GeneratorConfig:
         values = dict(data)
         # Checkpoints written before the rhythm input existed have an audio-only pose head.
         values.setdefault("rhythm_dim", 0)
+        # ... and those from before `rhythm_source` tracked the beat in their last stream.
+        values.setdefault("rhythm_source", "stream")
         for key in ("blink_interval", "blink_duration"):
             if key in values:
                 values[key] = tuple(float(v) for v in values[key])

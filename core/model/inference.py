@@ -44,7 +44,9 @@ def run_generator(
     subject: int = 0,
     progress: ProgressFn = no_progress,
 ) -> FrameCurves:
-    """mfccs: raw (N, 26) 100 fps MFCCs for each stream in `stream_names(model)`."""
+    """mfccs: raw (N, 26) 100 fps MFCCs for each stream in `stream_names(model)`, and
+    for `model.config.rhythm_stream` (the mixture's, "mix") when the pose head reads
+    the beat phase."""
     model.eval()
     # Trained weights drive some activations into float32's subnormal range, where
     # x86 arithmetic is many times slower (the network pass of a 4-minute song:
@@ -95,9 +97,10 @@ def _run(
 
     rhythm = None
     if config.rhythm_dim:
-        # The beat phase of the stream that carries the beat: the accompaniment, or
-        # the mixture for a single-stream model (the same choice as in training).
-        phase = rhythm_features(mfccs[names[-1]], n_frames, config.fps)
+        # The same stream as in training (see GeneratorConfig.rhythm_source).
+        if config.rhythm_stream not in mfccs:
+            raise ValueError(f"the pose head needs the {config.rhythm_stream!r} MFCC stream")
+        phase = rhythm_features(mfccs[config.rhythm_stream], n_frames, config.fps)
         rhythm = torch.from_numpy(phase)[None].to(device)
     out = model.decode(TaskFeatures(inputs, attention), rhythm=rhythm)
     progress("generate", 1.0)

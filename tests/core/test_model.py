@@ -14,7 +14,7 @@ from core.model.discriminator import Discriminator, centre_frames
 from core.model.egn import EGN
 from core.model.esgn import LongClosureMLP, compose_eye_state, sample_blinks
 from core.model.inference import run_generator
-from core.model.normalization import Normalization
+from core.model.normalization import STREAMS, Normalization
 from core.model.pgn import PGN, PoseMLP
 from core.model.tsae import TSAE, AudioEncoder
 from core.model.windows import cut_windows, window_rows
@@ -167,8 +167,8 @@ def test_chunked_inference_equals_one_pass(variant: str) -> None:
     names = ("vocals", "accomp") if m.config.separated else ("mix",)
     rows = window_rows(1010, n_frames, 30.0)
     streams = [torch.from_numpy(cut_windows(mfccs[s], rows))[None] for s in names]
-    # The pose head's beat phase comes from the raw MFCC of the last stream.
-    rhythm = torch.from_numpy(rhythm_features(mfccs[names[-1]], n_frames, 30.0))[None]
+    # The pose head's beat phase comes from the raw MFCC of the whole song.
+    rhythm = torch.from_numpy(rhythm_features(mfccs["mix"], n_frames, 30.0))[None]
     with torch.no_grad():
         out = m(streams, torch.tensor([0]), rhythm=rhythm)
     np.testing.assert_allclose(curves.expression, out.expression[0].numpy(), atol=1e-5)
@@ -184,7 +184,7 @@ def test_chunked_inference_equals_one_pass(variant: str) -> None:
 def test_pose_is_rescaled_to_radians_and_metres() -> None:
     m = model("two-stream")
     rng = np.random.default_rng(2)
-    mfccs = {s: rng.standard_normal((400, 26)).astype(np.float32) for s in ("vocals", "accomp")}
+    mfccs = {s: rng.standard_normal((400, 26)).astype(np.float32) for s in STREAMS}
     unit = run_generator(m, Normalization.identity(), mfccs, 100)
     norm = Normalization.identity()
     scaled = Normalization(
@@ -248,6 +248,13 @@ def test_checkpoints_from_before_the_rhythm_input_still_load() -> None:
     old = {k: v for k, v in GeneratorConfig(**SMALL_MODEL).to_dict().items() if k != "rhythm_dim"}
     config = GeneratorConfig.from_dict(old)
     assert config.rhythm_dim == 0 and config.pose_in_dim == config.task_dim
+    # Those from before `rhythm_source` read the beat of their last stream.
+    before = {k: v for k, v in GeneratorConfig(**SMALL_MODEL).to_dict().items()}
+    del before["rhythm_source"]
+    assert GeneratorConfig.from_dict(before).rhythm_stream == "accomp"
+    assert GeneratorConfig(**SMALL_MODEL).rhythm_stream == "mix"
+    with pytest.raises(BadInput):
+        GeneratorConfig(rhythm_source="drums")
     m = MusicFaceGenerator(config)
     streams = [torch.randn(1, 12, 39, 26) for _ in range(2)]
     assert m(streams, torch.tensor([0])).pose.shape == (1, 12, 6)

@@ -155,12 +155,16 @@ def test_dataset_loads_clips_and_cuts_windows(toy: Path) -> None:
     np.testing.assert_allclose(crop["initial_pose"] * norm.pose_scale, clip.pose[48:50], atol=1e-6)
     val = test_set.fixed_batches(4, 128, ("mix",), norm)
     assert sum(len(b.subject) for b in val) == 2 * (360 // 128)
-    # The pose head's beat phase: the accompaniment's when the model reads stems, the
-    # mixture's for a single stream — as the engine computes it from the song.
+    # The pose head's beat phase: the mixture's by default, for every variant, as the
+    # engine computes it from the song; the accompaniment's for older checkpoints.
     assert batch.rhythm.shape == (5, 128, 2)
     stems = train_set.crop(clip, 50, 128, ("vocals", "accomp"), norm)["rhythm"]
     np.testing.assert_array_equal(
-        stems, rhythm_features(clip.mfcc["accomp"], clip.frames, FPS)[50:178]
+        stems, rhythm_features(clip.mfcc["mix"], clip.frames, FPS)[50:178]
+    )
+    legacy = train_set.crop(clip, 50, 128, ("vocals", "accomp"), norm, rhythm="accomp")
+    np.testing.assert_array_equal(
+        legacy["rhythm"], rhythm_features(clip.mfcc["accomp"], clip.frames, FPS)[50:178]
     )
     np.testing.assert_array_equal(
         crop["rhythm"], rhythm_features(clip.mfcc["mix"], clip.frames, FPS)[50:178]
