@@ -126,8 +126,13 @@ def generate(
     )
     rng = np.random.Generator(np.random.PCG64(seed))
     blink = sample_blinks(n_frames, config.fps, rng, config.blink_interval, config.blink_duration)
+    # A learned closure lasts at least as long as the shortest sampled blink.
     eye_long, eye_blink, eye = compose_eye_state(
-        curves.e_long, blink, config.long_closure_threshold, config.eye_sigma_frames
+        curves.e_long,
+        blink,
+        config.long_closure_threshold,
+        config.eye_sigma_frames,
+        min_frames=max(1, round(config.blink_duration[0] * config.fps)),
     )
     expression = curves.expression.copy()
     for column in EYE_COLUMNS:

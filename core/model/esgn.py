@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 import torch
-from scipy.ndimage import gaussian_filter1d
+from scipy.ndimage import binary_opening, gaussian_filter1d
 from torch import nn
 
 
@@ -60,15 +60,25 @@ def sample_blinks(
 
 
 def compose_eye_state(
-    e_long: np.ndarray, e_blink: np.ndarray, threshold: float, sigma_frames: float
+    e_long: np.ndarray,
+    e_blink: np.ndarray,
+    threshold: float,
+    sigma_frames: float,
+    min_frames: int = 1,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(eye_long, eye_blink, e): e = G_sigma * (e_long where e_long > threshold, else e_blink).
 
     The two layers are returned apart so that an artist can weigh them: eye_long
     keeps e_long only where it marks a closure, eye_blink keeps the sampled
     blinks elsewhere, and e = G_sigma * (eye_long + eye_blink), clipped to [0, 1].
+    A closure must last `min_frames`: e_long grazing the threshold for a frame or
+    two is not a closure, and left in, the filter turns it into a half-closed
+    twitch of the eyes (the shipped model's e_long did this ~16 times a minute).
     """
     closed = e_long > threshold
+    if min_frames > 1:
+        # An opening removes exactly the runs shorter than the structure.
+        closed = binary_opening(closed, structure=np.ones(min_frames, bool))
     eye_long = np.where(closed, e_long, 0.0).astype(np.float32)
     eye_blink = np.where(closed, 0.0, e_blink).astype(np.float32)
     e = (eye_long + eye_blink).astype(np.float64)

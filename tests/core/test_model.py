@@ -229,6 +229,18 @@ def test_eye_composite_keeps_long_closures_over_blinks() -> None:
     assert smooth.max() <= 1.0 and smooth[29] > 0.0 and abs(smooth.sum() - e.sum()) < 0.05 * e.sum()
 
 
+def test_eye_composite_drops_closures_shorter_than_min_frames() -> None:
+    e_long = np.zeros(40, np.float32)
+    e_long[[5, 10, 11]] = 0.8  # e_long grazing the threshold: no closure
+    e_long[20:24] = 0.8  # a closure of 4 frames
+    e_long[37:] = 0.8  # one at the end of the song
+    eye_long, _, e = compose_eye_state(e_long, np.zeros(40), 0.5, 1.0, min_frames=3)
+    assert np.flatnonzero(eye_long).tolist() == [20, 21, 22, 23, 37, 38, 39]
+    assert e[:15].max() == 0.0 and e[21] > 0.5
+    kept, _, _ = compose_eye_state(e_long, np.zeros(40), 0.5, 1.0)
+    assert kept[5] == kept[10] == np.float32(0.8)  # min_frames=1 keeps every frame
+
+
 def test_pose_head_reads_the_beat_phase() -> None:
     """The rhythm input moves the head only: expression and eyes do not read it."""
     m = model("full")
