@@ -10,6 +10,7 @@ import pytest
 import soundfile as sf
 
 from core.face.arkit import ARKIT_INDEX, ARKIT_NAMES
+from core.separation import dsp
 from tests.conftest import run_train_cli
 from training import metrics as M
 from training.synth.corpus import fresh_clips, write_corpus
@@ -78,6 +79,7 @@ def test_corpus_follows_the_dataset_contract(corpus: Path) -> None:
     assert manifest["fps"] == 30.0
     assert manifest["expression_names"] == list(ARKIT_NAMES)
     assert len(manifest["subjects"]) >= 3
+    assert manifest["generator"]["dsp_version"] == dsp.VERSION  # the separator it needs
     assert [c["split"] for c in manifest["clips"]] == ["train", "train", "test"]
     for entry in manifest["clips"]:
         assert entry["subject"] in manifest["subjects"]
@@ -203,6 +205,7 @@ def test_synth_command_writes_a_corpus(tmp_path: Path) -> None:
     assert json.loads(done.stdout.strip().splitlines()[-1]) == {"done": str(out / "manifest.json")}
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["generator"]["stems"] == "clean" and len(manifest["clips"]) == 1
+    assert manifest["generator"]["dsp_version"] is None
     assert (out / manifest["clips"][0]["mixture"]).is_file()
 
 

@@ -30,6 +30,7 @@ import soundfile as sf
 from core.face.arkit import ARKIT_NAMES
 from core.features import VIDEO_FPS
 from core.progress import ProgressFn, no_progress
+from core.separation import dsp
 from training.synth.clip import Clip, make_clip
 from training.synth.styles import STYLES
 
@@ -106,6 +107,8 @@ def write_corpus(
         "subjects": [s.name for s in STYLES],
         "generator": {
             "stems": stems,
+            # A model must be used with the separator it trained on; record which.
+            "dsp_version": dsp.VERSION if stems == "dsp" else None,
             "seed": seed,
             "songs": songs,
             "test_fraction": test_fraction,
