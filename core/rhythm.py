@@ -5,11 +5,12 @@ A frame-wise speed head that reads 390 ms of MFCC cannot tell where in a slow
 bar it is, so it also reads the beat phase φ ∈ [0, 1) of its frame as
 (cos 2πφ, sin 2πφ) — the same kind of beat input as music-to-dance models use.
 
-The beats come from the stream's own MFCC (13 cepstra + 13 deltas, the
-dataset's only audio): the deltas, un-liftered and turned back into 26 log-mel
-bands, give a spectral flux, which feeds the Ellis beat tracker of
-`core.beats`. Training reads the dataset's MFCC and the engine the song's, so
-both see exactly the same input.
+The beats come from an MFCC stream (the whole song's, see
+`GeneratorConfig.rhythm_source`; 13 cepstra + 13 deltas, the dataset's only
+audio): the deltas, un-liftered and turned back into 26 log-mel bands, give a
+spectral flux, which feeds the Ellis beat tracker of `core.beats`. Training
+reads the dataset's MFCC and the engine the song's, so both see exactly the
+same input.
 """
 
 from __future__ import annotations

@@ -73,7 +73,7 @@ def compose_eye_state(
     blinks elsewhere, and e = G_sigma * (eye_long + eye_blink), clipped to [0, 1].
     A closure must last `min_frames`: e_long grazing the threshold for a frame or
     two is not a closure, and left in, the filter turns it into a half-closed
-    twitch of the eyes (the shipped model's e_long did this ~16 times a minute).
+    twitch of the eyes (the shipped model's e_long did this ~14 times a minute).
     """
     closed = e_long > threshold
     if min_frames > 1:
