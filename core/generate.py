@@ -104,15 +104,16 @@ def generate(
         scaled(progress, 0.05, 0.6),
     )
 
-    mfccs: dict[str, np.ndarray] = {}
-    for i, (name, signal) in enumerate(audio.items()):
-        same = [k for k in mfccs if audio[k] is signal]  # separator "none": one mixture
-        mfccs[name] = mfccs[same[0]] if same else mfcc_26(signal)
-        progress("features", 0.6 + 0.2 * (i + 1) / (len(audio) + 1))
-    if config.rhythm_dim and config.rhythm_stream == "mix" and "mix" not in mfccs:
+    signals = dict(audio)
+    if config.rhythm_dim and config.rhythm_stream == "mix":
         # The pose head tracks the beat in the whole song (GeneratorConfig.rhythm_source).
-        same = [k for k in mfccs if audio[k] is mix]
-        mfccs["mix"] = mfccs[same[0]] if same else mfcc_26(mix)
+        signals.setdefault("mix", mix)
+    mfccs: dict[str, np.ndarray] = {}
+    for i, (name, signal) in enumerate(signals.items()):
+        # One signal under several names (the mixture) is analysed once.
+        same = [k for k in mfccs if signals[k] is signal]
+        mfccs[name] = mfccs[same[0]] if same else mfcc_26(signal)
+        progress("features", 0.6 + 0.2 * (i + 1) / (len(signals) + 1))
     beats = detect_beats(audio.get("accomp", mix))
     progress("features", 0.8)
 
