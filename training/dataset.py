@@ -23,8 +23,8 @@ from core.rhythm import rhythm_features
 
 _MFCC_KEYS = {"vocals": "vocals_mfcc", "accomp": "accomp_mfcc", "mix": "mix_mfcc"}
 _TARGET_KEYS = ("expression", "pose", "eye", "eye_long")
-# The pose head's beat phase comes from the stream that carries the beat: the
-# accompaniment when the model reads stems, the mixture when it reads one stream.
+# The streams a pose head may read the beat phase of (GeneratorConfig.rhythm_stream):
+# the mixture, or the accompaniment for checkpoints from before `rhythm_source`.
 _RHYTHM_STREAMS = ("accomp", "mix")
 
 
