@@ -6,11 +6,12 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 SPLEETER_VENV := .venv-spleeter
 BPY5_VENV := .venv-bpy5
+BPY42_VENV := .venv-bpy42
 PY := $(VENV)/bin/python
 
 .PHONY: setup demo test test-fast lint extension template benchmark clean-venvs
 
-setup: $(VENV)/.stamp $(SPLEETER_VENV)/.stamp $(BPY5_VENV)/.stamp .stamp-apt
+setup: $(VENV)/.stamp $(SPLEETER_VENV)/.stamp $(BPY5_VENV)/.stamp $(BPY42_VENV)/.stamp .stamp-apt
 
 # Debian packages (Mesa EGL for Blender's OpenGL renderers, …); needs root, as CI has.
 .stamp-apt: requirements/apt.txt
@@ -36,11 +37,18 @@ $(SPLEETER_VENV)/.stamp: requirements/spleeter.txt
 	$(SPLEETER_VENV)/bin/python -m pip install -q -r requirements/spleeter.txt
 	@touch $@
 
-# A second Blender (5.0) to test the add-on against, as the add-on supports 4.2–5.0.
+# Two more Blenders to test the add-on against: 5.0 (newest) and 4.2 LTS (oldest, no
+# slotted actions, no audio in its bpy module), as the manifest claims 4.2–5.0.
 $(BPY5_VENV)/.stamp: requirements/bpy5.txt
 	test -x $(BPY5_VENV)/bin/python || $(PYTHON) -m venv $(BPY5_VENV)
 	$(BPY5_VENV)/bin/python -m pip install -q --upgrade pip
 	$(BPY5_VENV)/bin/python -m pip install -q -r requirements/bpy5.txt
+	@touch $@
+
+$(BPY42_VENV)/.stamp: requirements/bpy42.txt
+	test -x $(BPY42_VENV)/bin/python || $(PYTHON) -m venv $(BPY42_VENV)
+	$(BPY42_VENV)/bin/python -m pip install -q --upgrade pip
+	$(BPY42_VENV)/bin/python -m pip install -q -r requirements/bpy42.txt
 	@touch $@
 
 demo: setup
@@ -50,6 +58,7 @@ test: setup
 	$(VENV)/bin/ruff check .
 	$(PY) -m pytest tests -q
 	$(BPY5_VENV)/bin/python -m pytest tests/blender -q -p no:cacheprovider
+	$(BPY42_VENV)/bin/python -m pytest tests/blender -q -p no:cacheprovider
 
 lint: $(VENV)/.stamp
 	$(VENV)/bin/ruff check .
@@ -65,4 +74,4 @@ benchmark: setup
 	for b in benchmarks/*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
 
 clean-venvs:
-	rm -rf $(VENV) $(SPLEETER_VENV) $(BPY5_VENV) .stamp-apt
+	rm -rf $(VENV) $(SPLEETER_VENV) $(BPY5_VENV) $(BPY42_VENV) .stamp-apt
