@@ -126,11 +126,16 @@ def file_sha256(path: str | Path) -> str:
     return digest.hexdigest()
 
 
-def to_feature_rate(audio: np.ndarray, sr: int = SEPARATION_SR) -> np.ndarray:
-    """Mono float32 at FEATURE_SR from (N,) or (N, C) audio at `sr` (separated stems)."""
+def resample(audio: np.ndarray, from_sr: int, to_sr: int) -> np.ndarray:
+    """float32 (N,) or (N, C) audio from `from_sr` to `to_sr`, channel by channel."""
     import librosa
 
-    mono = np.asarray(audio, dtype=np.float32)
-    if mono.ndim == 2:
-        mono = mono.mean(axis=1)
-    return librosa.resample(mono, orig_sr=sr, target_sr=FEATURE_SR).astype(np.float32)
+    audio = np.asarray(audio, dtype=np.float32)
+    if from_sr == to_sr:
+        return audio
+    if audio.ndim == 1:
+        return librosa.resample(audio, orig_sr=from_sr, target_sr=to_sr).astype(np.float32)
+    channels = [
+        resample(np.ascontiguousarray(audio[:, c]), from_sr, to_sr) for c in range(audio.shape[1])
+    ]
+    return np.stack(channels, axis=1)

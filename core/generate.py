@@ -20,8 +20,7 @@ from pathlib import Path
 import numpy as np
 
 import core
-from core.audio import FEATURE_SR, file_sha256, load_audio, to_feature_rate
-from core.beats import detect_beats
+from core.audio import FEATURE_SR, file_sha256, load_audio
 from core.checkpoints import LoadedGenerator, load_checkpoint
 from core.errors import BadInput
 from core.face.arkit import ARKIT_INDEX
@@ -30,6 +29,7 @@ from core.model.esgn import compose_eye_state, sample_blinks
 from core.model.inference import run_generator
 from core.performance import Performance
 from core.progress import ProgressFn, no_progress, scaled
+from core.rhythm import beats_from_mfcc
 
 # Attention curves hold, per task (expression, pose, eye), the mean ATM attention
 # on the vocal features (channel 0) and on the accompaniment features (channel 1).
@@ -39,31 +39,29 @@ EYE_COLUMNS = (ARKIT_INDEX["eyeBlinkLeft"], ARKIT_INDEX["eyeBlinkRight"])
 
 def _streams(
     song: Path,
-    mix: np.ndarray,
     separated: bool,
     separator: str,
     vocals: Path | None,
     accompaniment: Path | None,
     progress: ProgressFn,
 ) -> tuple[dict[str, np.ndarray], str]:
-    """16 kHz mono audio of the streams the model reads, and the separator actually used."""
+    """16 kHz mono audio of the separated streams the model reads (none for a
+    single-stream model), and the separator actually used."""
     from core.separation import choose_backend, separate
-    from core.separation.user_stems import load_user_stems
 
-    chosen, _ = choose_backend(separator, vocals, accompaniment)  # validates the arguments
     if not separated:
-        return {"mix": mix}, "none (single-stream model)"
-    if chosen == "none":  # the mixture feeds both streams
-        return {"vocals": mix, "accomp": mix}, "none"
-    if chosen == "stems" and vocals is not None and accompaniment is not None:
-        # Decoded straight at the feature rate: no 44.1 kHz round trip for the user's stems.
-        v, a = load_user_stems(vocals, accompaniment, len(mix), sr=FEATURE_SR)
-        return {"vocals": v.mean(axis=1), "accomp": a.mean(axis=1)}, "stems"
-    stems = separate(song, separator, progress=progress)
-    return {
-        "vocals": to_feature_rate(stems.vocals),
-        "accomp": to_feature_rate(stems.accompaniment),
-    }, str(stems.backend)
+        choose_backend(separator, vocals, accompaniment)  # still refuse bad arguments
+        return {}, "none (single-stream model)"
+    stems = separate(
+        song,
+        separator,
+        vocals=vocals,
+        accompaniment=accompaniment,
+        sr=FEATURE_SR,
+        mono=True,
+        progress=progress,
+    )
+    return {"vocals": stems.vocals[:, 0], "accomp": stems.accompaniment[:, 0]}, stems.backend
 
 
 def generate(
@@ -96,7 +94,6 @@ def generate(
 
     audio, used = _streams(
         song,
-        mix,
         config.separated,
         separator,
         Path(vocals) if vocals is not None else None,
@@ -105,16 +102,16 @@ def generate(
     )
 
     signals = dict(audio)
-    if config.rhythm_dim and config.rhythm_stream == "mix":
-        # The pose head tracks the beat in the whole song (GeneratorConfig.rhythm_source).
-        signals.setdefault("mix", mix)
+    if not config.separated or config.rhythm_stream == "mix":
+        # The single-stream model hears the song; the pose head, and so the beat
+        # markers, track the beat in the whole song (GeneratorConfig.rhythm_source).
+        signals["mix"] = mix
     mfccs: dict[str, np.ndarray] = {}
     for i, (name, signal) in enumerate(signals.items()):
-        # One signal under several names (the mixture) is analysed once.
-        same = [k for k in mfccs if signals[k] is signal]
-        mfccs[name] = mfccs[same[0]] if same else mfcc_26(signal)
+        mfccs[name] = mfcc_26(signal)
         progress("features", 0.6 + 0.2 * (i + 1) / (len(signals) + 1))
-    beats = detect_beats(audio.get("accomp", mix))
+    # One beat per song: the markers are the beats the pose head's phase reads.
+    beats = beats_from_mfcc(mfccs[config.rhythm_stream])
     progress("features", 0.8)
 
     curves = run_generator(

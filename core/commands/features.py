@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from core.audio import FEATURE_SR, load_audio, to_feature_rate
+from core.audio import FEATURE_SR, load_audio
 from core.commands.song_arguments import add_song_arguments
 from core.errors import BadInput
 from core.features import VIDEO_FPS, frame_windows, mfcc_26, video_frame_count
@@ -36,13 +36,15 @@ def run(args: argparse.Namespace, progress: ProgressFn) -> int:
         args.separator,
         vocals=args.vocals,
         accompaniment=args.accompaniment,
+        sr=FEATURE_SR,
+        mono=True,
         progress=scaled(progress, 0.1, 0.8),
     )
     progress("features", 0.85)
     windows = {
         "mixture": frame_windows(mfcc_26(mix), n_frames),
-        "vocals": frame_windows(mfcc_26(to_feature_rate(stems.vocals)), n_frames),
-        "accompaniment": frame_windows(mfcc_26(to_feature_rate(stems.accompaniment)), n_frames),
+        "vocals": frame_windows(mfcc_26(stems.vocals[:, 0]), n_frames),
+        "accompaniment": frame_windows(mfcc_26(stems.accompaniment[:, 0]), n_frames),
     }
     try:
         np.savez_compressed(out, fps=np.float64(VIDEO_FPS), separator=stems.backend, **windows)

@@ -4,7 +4,8 @@
 `spleeter_runner.py` is not imported here: it runs inside `.venv-spleeter`.
 """
 
-from core.separation.pipeline import BACKENDS, choose_backend, separate
+from core.separation.names import BACKENDS, SEPARATORS
+from core.separation.pipeline import choose_backend, run_backend, separate
 from core.separation.result import Stems
 
-__all__ = ["BACKENDS", "Stems", "choose_backend", "separate"]
+__all__ = ["BACKENDS", "SEPARATORS", "Stems", "choose_backend", "run_backend", "separate"]
