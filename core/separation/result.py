@@ -11,7 +11,8 @@ from core.audio import SEPARATION_SR
 
 @dataclass(frozen=True)
 class Stems:
-    """Vocal and accompaniment streams of one song, float32 (N, C) at `sr` (44.1 kHz stereo unless asked otherwise).
+    """Vocal and accompaniment streams of one song, float32 (N, C) at `sr`
+    (44.1 kHz stereo unless the caller asked for another rate or mono).
 
     `backend` is the backend that actually ran (auto resolves to one of them),
     `message` says why, for the user; `cached` is True when the streams came from
