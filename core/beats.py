@@ -1,50 +1,21 @@
-"""Beat times of the accompaniment, for the Performance's beat markers.
+"""The beat tracker: a tempo from an onset envelope, then the beats that keep it.
 
-Spectral-flux onsets, a tempo from their autocorrelation (with a prior around
-120 BPM), then the dynamic-programming tracker of Ellis (2007): each beat is an
-onset that also keeps the tempo. librosa has the same method, but importing its
-beat module compiles numba kernels for ~3 s in every process, more than the
-whole network pass of a 4-minute song; this numpy version takes ~0.3 s.
+A tempo from the envelope's autocorrelation (with a prior around 120 BPM), then
+the dynamic-programming tracker of Ellis (2007): each beat is an onset that also
+keeps the tempo. core/rhythm.py feeds it the song's MFCC flux; its beats are both
+the pose head's beat phase and the Performance's beat markers, so the markers a
+user sees are the beats the head moves to. librosa has the same method, but
+importing its beat module compiles numba kernels for ~3 s in every process, more
+than the whole network pass of a 4-minute song.
 """
 
 from __future__ import annotations
 
 import numpy as np
-from python_speech_features.base import get_filterbanks
 
-from core.audio import FEATURE_SR
-
-HOP = 256  # 16 ms at 16 kHz
-N_FFT = 1024
-N_BANDS = 40
 TEMPO_PRIOR_BPM = 120.0
 MIN_BPM, MAX_BPM = 50.0, 220.0
 TIGHTNESS = 100.0  # how strongly beats keep the tempo (Ellis' alpha)
-
-
-def onset_envelope(audio_16k: np.ndarray) -> np.ndarray:
-    """Positive log-mel spectral flux per hop, mean-removed: (N,) at FEATURE_SR / HOP fps."""
-    signal = np.asarray(audio_16k, dtype=np.float32)
-    if len(signal) < N_FFT:
-        return np.zeros(0, np.float32)
-    frames = np.lib.stride_tricks.sliding_window_view(signal, N_FFT)[::HOP]
-    banks = get_filterbanks(N_BANDS, N_FFT, FEATURE_SR, 30, FEATURE_SR / 2).astype(np.float32)
-    window = np.hanning(N_FFT).astype(np.float32)
-    envelope = np.empty(len(frames), np.float32)
-    previous = None
-    for start in range(0, len(frames), 4096):  # bounded memory on long songs
-        spectrum = np.abs(np.fft.rfft(frames[start : start + 4096] * window, axis=1))
-        mel = np.log1p(100.0 * (spectrum**2) @ banks.T)
-        joined = mel if previous is None else np.vstack([previous, mel])
-        flux = np.maximum(np.diff(joined, axis=0), 0.0).sum(axis=1)
-        if previous is None:
-            flux = np.concatenate([[0.0], flux])
-        envelope[start : start + len(mel)] = flux
-        previous = mel[-1:]
-    # Remove the slowly varying level so loud and quiet passages weigh alike.
-    width = int(FEATURE_SR / HOP)  # about a second
-    local = np.convolve(envelope, np.ones(width) / width, mode="same")
-    return np.maximum(envelope - local, 0.0)
 
 
 def beat_period(envelope: np.ndarray, fps: float) -> float:
@@ -86,25 +57,3 @@ def track_beats(envelope: np.ndarray, period: float) -> np.ndarray:
     while backlink[beats[-1]] >= 0:
         beats.append(int(backlink[beats[-1]]))
     return np.array(beats[::-1], dtype=np.int64)
-
-
-def detect_beats(audio_16k: np.ndarray) -> np.ndarray:
-    """Beat times in seconds (empty for silence or audio shorter than a beat)."""
-    envelope = onset_envelope(audio_16k)
-    fps = FEATURE_SR / HOP
-    if len(envelope) < 2 * fps or not np.any(envelope > 0):
-        return np.zeros(0)
-    frames = _trim_quiet_ends(track_beats(envelope, beat_period(envelope, fps)), envelope)
-    # A frame's flux peaks once the onset reaches its window's centre; measured on
-    # click tracks, the click itself sits one hop later still.
-    return (frames * HOP + N_FFT / 2 + HOP) / FEATURE_SR
-
-
-def _trim_quiet_ends(frames: np.ndarray, envelope: np.ndarray) -> np.ndarray:
-    """Drop the beats the tracker extrapolated into a silent intro or outro."""
-    if len(frames) < 3:
-        return frames
-    padded = np.pad(envelope, 2)
-    strength = np.array([padded[f : f + 5].max() for f in frames])
-    loud = np.flatnonzero(strength >= 0.2 * np.median(strength))
-    return frames[loud[0] : loud[-1] + 1]

@@ -152,7 +152,7 @@ def load_truth(data: Path, entry: dict[str, Any], subjects: list[str]) -> ClipTr
         pose=np.asarray(content["pose"], np.float32),
         eye=np.asarray(content["eye"], np.float32),
         silent=M.silent_frames(voice, breath, fps),
-        music_beats=M.music_beats(load_audio(mixture, sr), sr),
+        music_beats=M.independent_music_beats(load_audio(mixture, sr), sr),
     )
 
 

@@ -145,8 +145,10 @@ def random_direction_pose(pose: np.ndarray, rng: np.random.Generator) -> np.ndar
     return np.concatenate([pose[:1], pose[:1] + np.cumsum(steps, axis=0)])
 
 
-def music_beats(audio: np.ndarray, sr: int) -> np.ndarray:
-    """Beat times (s) of a song from librosa's beat tracker."""
+def independent_music_beats(audio: np.ndarray, sr: int) -> np.ndarray:
+    """Beat times (s) of a song from librosa's beat tracker: independent of the
+    engine's own tracker (core/beats.py), so the head is not judged against the
+    beats it was given."""
     import librosa
 
     if not np.any(audio):

@@ -10,15 +10,17 @@ import pytest
 import torch
 
 import core.checkpoints as checkpoints
-from core.audio import FEATURE_SR, write_wav
+from core.audio import FEATURE_SR, load_audio, write_wav
 from core.checkpoints import save_checkpoint
 from core.cli import main as cli_main
 from core.errors import BadInput
 from core.face.arkit import ARKIT_INDEX, ARKIT_NAMES
+from core.features import mfcc_26
 from core.generate import generate
 from core.model import GeneratorConfig, MusicFaceGenerator
 from core.model.normalization import Normalization
 from core.performance import Performance
+from core.rhythm import beats_from_mfcc
 from tests.conftest import run_cli
 
 SMALL = {"encoder_channels": 16, "feature_dim": 16, "unet_channels": 16, "mlp_hidden": 32}
@@ -136,6 +138,15 @@ def test_a_computed_and_a_cached_separation_give_the_same_performance(
     assert list((tmp_path / "cache" / "separation").glob("*.npz"))  # the second run hit it
     for name in ("expression", "pose", "eye_long", "eye_blink", "attention", "beats"):
         np.testing.assert_array_equal(getattr(first, name), getattr(second, name))
+
+
+def test_the_beat_markers_are_the_beats_the_head_moves_to(
+    audio: dict[str, Path], full_ckpt: Path
+) -> None:
+    perf = generate(audio["song"], full_ckpt, **stems(audio))
+    head_beats = beats_from_mfcc(mfcc_26(load_audio(audio["song"], FEATURE_SR)))
+    assert len(head_beats) >= 8  # a 120 bpm click track of 6 s
+    np.testing.assert_array_equal(perf.beats, head_beats)
 
 
 def test_single_stream_model_needs_no_separation(audio: dict[str, Path], tmp_path: Path) -> None:

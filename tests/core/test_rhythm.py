@@ -3,9 +3,20 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from core.audio import FEATURE_SR
 from core.features import mfcc_26
 from core.rhythm import beat_phase, beats_from_mfcc, rhythm_features
-from tests.core.test_beats import click_track
+
+
+def click_track(bpm: float, seconds: float = 20.0, start: float = 2.0, seed: int = 0):
+    rng = np.random.default_rng(seed)
+    audio = 0.001 * rng.standard_normal(int(seconds * FEATURE_SR)).astype(np.float32)
+    clicks = np.arange(start, seconds - 1.0, 60.0 / bpm)
+    decay = np.exp(-np.arange(400) / 80.0)
+    for c in clicks:
+        i = int(c * FEATURE_SR)
+        audio[i : i + 400] += rng.standard_normal(400).astype(np.float32) * decay
+    return audio, clicks
 
 
 @pytest.mark.parametrize("bpm", [72.0, 100.0, 128.0])
