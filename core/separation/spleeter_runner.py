@@ -13,6 +13,9 @@ overlap and are crossfaded. Peak memory then no longer grows with song length.
 Commands:
   separate     --model-dir DIR --mix MIX.npy --vocals V.npy --accompaniment A.npy
   init-random  --model-dir DIR [--seed N]   (a 2-stems checkpoint with random weights)
+  convert      --model-dir DIR --out FILE.npz [--identity ID]
+               (the checkpoint's variables as plain float32 arrays, for the PyTorch
+               implementation in core/separation/spleeter_torch.py)
 """
 
 from __future__ import annotations
@@ -228,6 +231,38 @@ def init_random(args: argparse.Namespace) -> None:
     emit({"done": True, "variables": len(variables)})
 
 
+def convert(args: argparse.Namespace) -> None:
+    """Write every variable of the checkpoint to a plain `.npz` (no pickles: the
+    engine loads it with allow_pickle=False), keyed by its name with "/" as ".".
+
+    Written to a temporary file and renamed, so a crash never leaves half a file
+    that a later run would take for converted weights.
+    """
+    import numpy as np
+    import tensorflow as tf
+
+    model_dir = Path(args.model_dir).resolve()
+    if not has_checkpoint(model_dir):
+        fail_missing_model(f"no Spleeter checkpoint in {model_dir}")
+    reader = tf.train.load_checkpoint(str(model_dir))
+    arrays: dict[str, Any] = {}
+    for name in sorted(reader.get_variable_to_shape_map()):
+        if name == "global_step":
+            continue  # training bookkeeping, not a weight
+        arrays[name.replace("/", ".")] = np.asarray(reader.get_tensor(name), dtype=np.float32)
+    arrays["source_identity"] = np.array(args.identity)  # a unicode array, not an object
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    temp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
+    try:
+        with open(temp, "wb") as stream:
+            np.savez(stream, **arrays)
+        os.replace(temp, out)
+    finally:
+        temp.unlink(missing_ok=True)
+    emit({"done": True, "variables": len(arrays) - 1})
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -241,11 +276,17 @@ def main(argv: list[str] | None = None) -> None:
     make = commands.add_parser("init-random")
     make.add_argument("--model-dir", required=True)
     make.add_argument("--seed", type=int, default=0)
+    conv = commands.add_parser("convert")
+    conv.add_argument("--model-dir", required=True)
+    conv.add_argument("--out", required=True)
+    conv.add_argument("--identity", default="")
     args = parser.parse_args(argv)
     if args.command == "separate":
         if not 0 <= args.overlap_samples < args.chunk_samples:
             parser.error("need 0 <= overlap < chunk")
         separate(args)
+    elif args.command == "convert":
+        convert(args)
     else:
         init_random(args)
 

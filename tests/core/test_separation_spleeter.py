@@ -97,8 +97,15 @@ def test_offline_without_model_is_one_error_and_leaves_no_empty_folder(isolated:
     write_wav(song, np.zeros((SR, 2), np.float32), SR)
     model_dir = isolated / "no-models" / "2stems"
     model_dir.mkdir(parents=True)  # what an earlier offline Spleeter run leaves behind
-    # Spleeter's real download code, pointed at a closed local port: offline, instantly.
+    # The PyTorch implementation never downloads: it says what to do.
+    with pytest.raises(MissingModel, match="make setup") as error:
+        separate(song, "spleeter")
+    assert "\n" not in str(error.value) and not model_dir.exists()
+    # The spleeter package tries Spleeter's real download code, pointed at a closed
+    # local port: offline, instantly.
+    model_dir.mkdir(parents=True)
     with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("MUSICFACE_SPLEETER_IMPL", "tensorflow")
         patch.setenv("GITHUB_HOST", "http://127.0.0.1:9")
         with pytest.raises(MissingModel, match="download failed") as error:
             separate(song, "spleeter")
