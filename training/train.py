@@ -113,12 +113,9 @@ def learning_rate(base: float, step: int, total: int) -> float:
 
 
 def batch_losses(
-    model: nn.Module,
-    batch: Batch,
-    expression_scale: torch.Tensor,
-    discriminator: nn.Module | None = None,
+    model: nn.Module, batch: Batch, expression_scale: torch.Tensor
 ) -> tuple[dict[str, torch.Tensor], Any]:
-    """The paper's loss terms of one batch (adversarial when a discriminator is given).
+    """The paper's reconstruction terms of one batch, with L_adv at 0 (`_step` adds it).
 
     Expression and pose are compared in normalised units (see normalization.py).
     """
@@ -136,8 +133,6 @@ def batch_losses(
     terms["l_att"] = att if torch.is_tensor(att) else out.pose.new_tensor(att)
     terms["l_reg"] = losses.l_reg(terms["l_exp"], terms["l_pose"], terms["l_eye"], terms["l_att"])
     adv = out.pose.new_zeros(())
-    if discriminator is not None:
-        adv = losses.l_adv_generator(discriminator(out.pose, out.e_long, batch.audio))
     terms["l_adv_g"] = adv
     terms["loss"] = losses.l_total(terms["l_reg"], adv)
     return terms, out
