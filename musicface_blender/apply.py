@@ -62,10 +62,10 @@ def default_pose_object(head: bpy.types.Object) -> bpy.types.Object:
 
 
 def apply_performance(scene, performance, head: bpy.types.Object, settings: TakeSettings):
-    """Write one take of `performance` onto `head` (a mesh with shape keys) and the scene."""
+    """Write one take of `performance` onto `head` (a mesh with shape keys) and the scene,
+    at the scene's frame rate (the one place the add-on resamples a Performance)."""
     fps = scene_fps(scene)
-    if abs(performance.fps - fps) > 1e-6:
-        performance = performance.resample(fps)
+    performance = performance.resample(fps)
     start = scene.frame_start
     frames = start + np.arange(performance.frames, dtype=np.float32)
     error = max(settings.max_error, 0.0)

@@ -1,8 +1,9 @@
 """The engine's numpy/stdlib-only modules that the add-on shares, so each idea lives once.
 
-The Performance format (core/performance.py), the ARKit names and the shape-key
-name matching (core/face/) are defined by the engine. The add-on never copies
-them in the repository:
+The Performance format and its resampling (core/performance.py), the errors and
+their exit codes (core/errors.py), the ARKit names and the shape-key name matching
+(core/face/) and the separator names (core/separation/names.py) are defined by
+the engine. The add-on never copies them in the repository:
 
 - in a built extension, scripts/build_extension.py vendors those modules under
   `musicface_blender/_vendor/core/` at build time (their `core.` imports made
@@ -13,12 +14,15 @@ them in the repository:
 
 from __future__ import annotations
 
+import importlib.util
 import sys
 from pathlib import Path
+from types import ModuleType
 
 try:
     from ._vendor.core import errors, performance
     from ._vendor.core.face import arkit, names, template
+    from ._vendor.core.separation import names as separation_names
 except ModuleNotFoundError as missing:
     if "_vendor" not in (missing.name or ""):
         raise
@@ -28,24 +32,35 @@ except ModuleNotFoundError as missing:
             import core  # noqa: F401
         except ModuleNotFoundError:
             sys.path.append(str(_repository))
+    import core
     from core import errors, performance  # type: ignore[no-redef]
     from core.face import arkit, names, template  # type: ignore[no-redef]
+
+    def _alone(relative: str) -> ModuleType:
+        """An engine module loaded from its file only: core/separation/__init__.py imports
+        the separators themselves, which Blender's Python need not have."""
+        path = Path(core.__file__).resolve().parent / relative
+        spec = importlib.util.spec_from_file_location(f"{__package__}._{path.stem}", path)
+        assert spec is not None and spec.loader is not None, path
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        return module
+
+    separation_names = _alone("separation/names.py")
 
 Performance = performance.Performance
 MusicFaceError = errors.MusicFaceError
 BadInput = errors.BadInput
+MissingModel = errors.MissingModel
+exit_code_of = errors.exit_code_of
+kind_of = errors.kind_of
 ARKIT_NAMES: tuple[str, ...] = arkit.ARKIT_NAMES
 HEAD_OBJECT: str = template.HEAD_OBJECT
 PIVOT_OBJECT: str = template.PIVOT_OBJECT
+SEPARATORS: tuple[str, ...] = separation_names.SEPARATORS
 
 
 def match_shape_keys(wanted: tuple[str, ...], available: list[str]) -> dict[str, str]:
     """ARKit name → the mesh's shape key that plays it (core/face/names.py's rules)."""
     found = names.match_arkit_names(available).keys
     return {name: found[name] for name in wanted if name in found}
-
-
-def load_performance(path: str | Path, fps: float | None = None):
-    """Read and validate a Performance file, resampled to `fps` when given."""
-    loaded = Performance.load(path)
-    return loaded.resample(fps) if fps is not None else loaded

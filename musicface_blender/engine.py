@@ -3,7 +3,8 @@
 The add-on never imports torch: it starts `python -m core.cli --progress json
 generate …` in the engine's interpreter, follows its JSON lines
 (`{"stage", "progress"}`, then `{"done"}` or `{"error", "kind"}`) and reads the
-Performance file it wrote. bpy-free, so it is testable on its own.
+Performance file it wrote, at the engine's frame rate (apply.py resamples it to the
+scene's). bpy-free, so it is testable on its own.
 """
 
 from __future__ import annotations
@@ -21,14 +22,14 @@ from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .core_link import MissingModel, MusicFaceError, kind_of
+
 REPOSITORY = Path(__file__).resolve().parents[1]
-EXIT_KINDS = {0: "ok", 2: "bad_input", 3: "missing_model"}
 
 
 @dataclass(frozen=True)
 class EngineRequest:
     song: Path
-    fps: float
     seed: int = 0
     subject: int = 0
     separator: str = "auto"
@@ -105,7 +106,7 @@ def check_engine(python: str, timeout: float = 60.0) -> tuple[bool, str]:
 
 def engine_argv(python: str, request: EngineRequest, out: Path) -> list[str]:
     argv = [python, "-m", "core.cli", "--progress", "json", "generate", str(request.song)]
-    argv += ["-o", str(out), "--fps", repr(float(request.fps))]
+    argv += ["-o", str(out)]
     argv += ["--seed", str(request.seed), "--subject", str(request.subject)]
     argv += ["--separator", request.separator]
     if request.vocals is not None and request.accompaniment is not None:
@@ -161,7 +162,7 @@ class EngineJob:
                 start_new_session=os.name == "posix",
             )
         except OSError as err:
-            self._finish(1, f"cannot start the engine ({self.python}): {err}", "missing_model")
+            self._finish(1, f"cannot start the engine ({self.python}): {err}", MissingModel.kind)
             return
         process = self._process
         pumps = ((process.stdout, self._lines.put), (process.stderr, self._stderr.append))
@@ -246,7 +247,7 @@ class EngineJob:
             self.output = Path(event["done"])
             self.progress = 1.0
         elif "error" in event:
-            self.error, self.kind = str(event["error"]), str(event.get("kind", "internal"))
+            self.error, self.kind = str(event["error"]), str(event.get("kind", MusicFaceError.kind))
 
     def _finish(self, code: int, error: str = "", kind: str = "") -> None:
         if self.returncode is not None:
@@ -256,9 +257,10 @@ class EngineJob:
             self.error, self.kind = error, kind
         if code != 0 and not self.error:
             last = self._stderr[-1].strip() if self._stderr else f"exit code {code}"
-            self.error, self.kind = last, EXIT_KINDS.get(code, "internal")
+            self.error, self.kind = last, kind_of(code)
         if code == 0 and self.output is None:
-            self.error, self.kind = "the engine finished without a performance file", "internal"
+            self.error = "the engine finished without a performance file"
+            self.kind = MusicFaceError.kind
 
 
 def _signal_group(process: subprocess.Popen, sig) -> None:
@@ -275,8 +277,3 @@ def _pump(stream, sink) -> None:
     for line in stream:
         sink(line.rstrip("\n"))
     stream.close()
-
-
-def exit_code(kind: str) -> int:
-    """The engine's exit code for an error kind (for the batch script)."""
-    return {"bad_input": 2, "missing_model": 3}.get(kind, 1)

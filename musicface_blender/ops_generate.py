@@ -13,10 +13,9 @@ import bpy
 from bpy.props import StringProperty
 
 from .apply import TakeResult, apply_performance
-from .core_link import MusicFaceError, load_performance
+from .core_link import MissingModel, MusicFaceError, Performance
 from .engine import EngineJob, find_engine_python
 from .preferences import engine_python
-from .scene_setup import scene_fps
 from .take_inputs import TakeInputs, UserError, gather
 
 # The run in progress, for the panel's progress bar (one at a time per Blender).
@@ -29,7 +28,7 @@ def start_engine(context: bpy.types.Context, inputs: TakeInputs, python: str = "
     if found is None:
         raise UserError(
             "MusicFace engine not found: set its Python in the add-on preferences",
-            "missing_model",
+            MissingModel.kind,
         )
     job = EngineJob(found[0], inputs.request)
     job.start()
@@ -37,12 +36,8 @@ def start_engine(context: bpy.types.Context, inputs: TakeInputs, python: str = "
 
 
 def finish_take(context: bpy.types.Context, inputs: TakeInputs, performance: Path) -> TakeResult:
-    """Read the Performance (resampled to the scene's fps) and write the take."""
-    try:
-        loaded = load_performance(performance, scene_fps(context.scene))
-    except MusicFaceError as err:
-        raise UserError(str(err)) from err
-    return apply_performance(context.scene, loaded, inputs.head, inputs.take)
+    """Read the Performance and write the take (at the scene's fps)."""
+    return apply_performance(context.scene, Performance.load(performance), inputs.head, inputs.take)
 
 
 def summary(result: TakeResult) -> tuple[set[str], str]:
@@ -92,7 +87,7 @@ class MUSICFACE_OT_generate(bpy.types.Operator):
             finally:
                 wm.progress_end()
             return self._conclude(context, inputs, job)
-        except UserError as err:
+        except MusicFaceError as err:
             self.report({"ERROR"}, str(err))
             return {"CANCELLED"}
 
@@ -102,7 +97,7 @@ class MUSICFACE_OT_generate(bpy.types.Operator):
         try:
             self._inputs = gather(context)
             self._job = start_engine(context, self._inputs)
-        except UserError as err:
+        except MusicFaceError as err:
             self.report({"ERROR"}, str(err))
             return {"CANCELLED"}
         RUNNING["job"] = self._job
@@ -132,7 +127,7 @@ class MUSICFACE_OT_generate(bpy.types.Operator):
         self._end_ui(context)
         try:
             return self._conclude(context, self._inputs, job)
-        except UserError as err:
+        except MusicFaceError as err:
             self.report({"ERROR"}, str(err))
             return {"CANCELLED"}
 

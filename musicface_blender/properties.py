@@ -12,7 +12,20 @@ from bpy.props import (
     StringProperty,
 )
 
+from .core_link import SEPARATORS
 from .layers import Strengths
+
+# What the menu says about each of the engine's separators (core/separation/names.py).
+_SEPARATOR_TEXT = {
+    "auto": ("Auto", "Spleeter when installed, else the DSP separator"),
+    "spleeter": ("Spleeter", "Spleeter 2-stems (best)"),
+    "dsp": ("DSP", "Fast harmonic/percussive split, no model needed"),
+    "none": ("None", "Use the mix for both streams"),
+}
+SEPARATOR_ITEMS = tuple(
+    (name, *_SEPARATOR_TEXT.get(name, (name.title(), f"The engine's {name} separator")))
+    for name in SEPARATORS
+)
 
 
 def _is_mesh(_self, obj: bpy.types.Object) -> bool:
@@ -30,12 +43,7 @@ class MusicFaceSettings(bpy.types.PropertyGroup):
     separator: EnumProperty(
         name="Separator",
         description="How the engine splits vocals from accompaniment",
-        items=(
-            ("auto", "Auto", "Spleeter when installed, else the DSP separator"),
-            ("spleeter", "Spleeter", "Spleeter 2-stems (best)"),
-            ("dsp", "DSP", "Fast harmonic/percussive split, no model needed"),
-            ("none", "None", "Use the mix for both streams"),
-        ),
+        items=SEPARATOR_ITEMS,
         default="auto",
     )
     target: PointerProperty(
@@ -77,7 +85,8 @@ class MusicFaceSettings(bpy.types.PropertyGroup):
     max_error: FloatProperty(
         name="Max error",
         min=0.0001,
-        max=0.2,
+        max=1.0,  # what `musicface animate --simplify` and batch.py accept (below 1)
+        soft_max=0.2,
         default=0.01,
         precision=3,
         description="Largest change simplification may make to a shape-key value (0–1)",

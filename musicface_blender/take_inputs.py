@@ -12,16 +12,17 @@ from pathlib import Path
 import bpy
 
 from .apply import TakeSettings, default_pose_object
+from .core_link import BadInput, MusicFaceError, exit_code_of
 from .engine import EngineRequest, bpy_abspath
-from .scene_setup import scene_fps
 
 
-class UserError(Exception):
-    """A problem the user can fix; `kind` maps to the engine's exit codes."""
+class UserError(MusicFaceError):
+    """A problem the user can fix, of an engine error `kind` (and so its exit code)."""
 
-    def __init__(self, message: str, kind: str = "bad_input") -> None:
+    def __init__(self, message: str, kind: str = BadInput.kind) -> None:
         super().__init__(message)
         self.kind = kind
+        self.exit_code = exit_code_of(kind)
 
 
 @dataclass
@@ -91,7 +92,6 @@ def gather(context: bpy.types.Context, performance: str = "") -> TakeInputs:
         stems = [_file(settings.vocals, "Vocals"), _file(settings.accompaniment, "Accompaniment")]
     request = EngineRequest(
         song=song,
-        fps=scene_fps(context.scene),
         seed=settings.seed,
         subject=settings.subject,
         separator=settings.separator,

@@ -2,11 +2,13 @@
 
 build/extension/musicface/ gets the add-on (musicface_blender/*), the repository's
 blender_manifest.toml beside its __init__.py, the head template, and the engine's
-numpy/stdlib-only modules the add-on shares (the Performance format, ARKit names,
-shape-key name matching, template names) vendored under `_vendor/core/` with
-their `core.` imports made relative. The zip is build/musicface-<version>.zip,
-with the manifest at its root, ready for Blender's "Install from Disk" or
-`bpy.ops.extensions.package_install_files`.
+numpy/stdlib-only modules the add-on shares (the Performance format, errors and
+exit codes, ARKit names, shape-key name matching, template and separator names)
+vendored under `_vendor/core/` with their `core.` imports made relative. A package
+whose own `__init__.py` is not listed (core/separation/'s imports the separators)
+gets an empty one, so the vendored module comes without what the package pulls in.
+The zip is build/musicface-<version>.zip, with the manifest at its root, ready for
+Blender's "Install from Disk" or `bpy.ops.extensions.package_install_files`.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ VENDORED = (
     "core/face/arkit.py",
     "core/face/names.py",
     "core/face/template.py",
+    "core/separation/names.py",
 )
 ALLOWED_THIRD_PARTY = {"numpy"}
 _FROM_CORE = re.compile(r"^(\s*)from core((?:\.\w+)*) import ", re.MULTILINE)
@@ -87,6 +90,10 @@ def assemble(out_dir: Path) -> Path:
         target = vendor / module
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(source)
+    for package in sorted({path.parent for path in vendor.rglob("*.py")}):
+        stub = package / "__init__.py"
+        if not stub.exists():
+            stub.write_text('"""Only the modules the add-on shares; see _vendor/__init__.py."""\n')
     if not TEMPLATE.is_file():
         raise SystemExit(f"head template missing: {TEMPLATE} (run `make template` first)")
     (folder / "templates").mkdir()

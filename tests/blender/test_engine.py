@@ -35,7 +35,7 @@ def test_the_engine_is_found_in_this_repository():
 
 def test_generate_runs_the_engine_and_writes_the_take(engine_settings, template_head):
     scene = bpy.context.scene
-    scene.render.fps = 24  # the engine is asked for the scene's rate
+    scene.render.fps = 24  # the engine's 30 fps take is written at the scene's rate
     # As a click would call it; with no window (-b) the operator takes its blocking path.
     assert bpy.ops.musicface.generate("INVOKE_DEFAULT") == {"FINISHED"}
     key = template_head.data.shape_keys
@@ -75,7 +75,7 @@ def test_cancelling_ends_the_engine_and_leaves_the_scene_unchanged(engine_settin
 
 
 def test_a_missing_engine_python_is_reported():
-    job = EngineJob("/nowhere/python", EngineRequest(song=Path("x.wav"), fps=30))
+    job = EngineJob("/nowhere/python", EngineRequest(song=Path("x.wav")))
     job.start()
     assert job.poll() and not job.succeeded
     assert "cannot start the engine" in job.error and job.kind == "missing_model"

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from musicface_blender.core_link import SEPARATORS
 from tests.blender.conftest import REPO, TEMPLATE
 
 # Runs in a fresh interpreter with its own Blender user folder, so installing the
@@ -30,6 +31,9 @@ result["operator"] = hasattr(bpy.ops.musicface, "generate")
 link = sys.modules[module + ".core_link"]
 result["vendored"] = link.performance.__name__
 result["core_importable"] = "core" in sys.modules
+result["separators"] = list(link.SEPARATORS)
+menu = bpy.context.scene.musicface.bl_rna.properties["separator"].enum_items
+result["separator_menu"] = [item.identifier for item in menu]
 bpy.ops.musicface.add_head()
 head = bpy.context.scene.musicface.target
 result["head_keys"] = len(head.data.shape_keys.key_blocks) - 1
@@ -57,7 +61,11 @@ def extension_zip(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_the_zip_holds_the_manifest_beside_init(extension_zip):
     names = zipfile.ZipFile(extension_zip).namelist()
     assert {"blender_manifest.toml", "__init__.py", "templates/musicface_head.blend"} <= set(names)
-    assert "_vendor/core/performance.py" in names
+    assert {"_vendor/core/performance.py", "_vendor/core/errors.py"} <= set(names)
+    # The separator names without core/separation's own __init__ (it imports the separators).
+    assert "_vendor/core/separation/names.py" in names
+    init = zipfile.ZipFile(extension_zip).read("_vendor/core/separation/__init__.py").decode()
+    assert "import" not in init
     assert not any("__pycache__" in n for n in names)
     manifest = zipfile.ZipFile(extension_zip).read("blender_manifest.toml")
     assert manifest == (REPO / "blender_manifest.toml").read_bytes()
@@ -84,6 +92,8 @@ def test_the_zip_installs_enables_and_disables(extension_zip, tmp_path):
         "operator": True,
         "vendored": "bl_ext.user_default.musicface._vendor.core.performance",
         "core_importable": False,
+        "separators": list(SEPARATORS),
+        "separator_menu": list(SEPARATORS),
         "head_keys": 52,
         "disabled": True,
         "settings_gone": True,
