@@ -6,7 +6,8 @@
 The same script runs in a plain Python with the `bpy` module (there is no Blender
 binary on build machines): `python musicface_blender/batch.py -- --blend scene.blend
 --song a.mp3 …`. Exit codes are the engine's: 0 ok, 2 bad input, 3 missing model
-or engine, 1 anything else; errors are one line on stderr.
+or engine (or head template), 1 anything else; every error is one line on stderr
+(a traceback only with --debug).
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ def _module(name: str) -> ModuleType:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    link = _module("core_link")
     parser = argparse.ArgumentParser(prog="batch.py", description=__doc__.splitlines()[0])
     parser.add_argument("--song", type=Path, help="the song (its audio goes into the scene too)")
     parser.add_argument("--blend", type=Path, help="open this .blend first (bpy module only)")
@@ -47,14 +49,14 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--out", type=Path, help="where to save the .blend (default: beside it)")
     parser.add_argument("--render", type=Path, help="also render a preview video (.mp4)")
     parser.add_argument(
-        "--render-engine", choices=("cycles", "workbench", "eevee"), default="cycles"
+        "--render-engine", choices=sorted(_module("render").ENGINES), default="cycles"
     )
     parser.add_argument("--render-size", type=int, default=256)
     parser.add_argument("--render-samples", type=int, default=8)
     parser.add_argument("--performance", type=Path, help="use this Performance file (no engine)")
     parser.add_argument("--vocals", type=Path)
     parser.add_argument("--accompaniment", type=Path)
-    parser.add_argument("--separator", choices=("auto", "spleeter", "dsp", "none"))
+    parser.add_argument("--separator", choices=link.SEPARATORS)
     parser.add_argument("--checkpoint", type=Path)
     parser.add_argument("--subject", type=int)
     parser.add_argument("--seed", type=int)
@@ -62,31 +64,64 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--simplify", type=float, help="keep keys within this max error")
     parser.add_argument("--pose", help="head pose target: OBJECT, ARMATURE:BONE or 'none'")
     parser.add_argument("--engine-python", help="the engine's Python (default: found)")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks")
     return parser
 
 
-def _fail(message: str, kind: str = "bad_input") -> int:
-    print(f"musicface: error: {message}", file=sys.stderr)
-    return {"bad_input": 2, "missing_model": 3}.get(kind, 1)
+def check_arguments(args: argparse.Namespace) -> None:
+    """Refuse what Blender would silently clamp or fail on later, before anything runs."""
+    bad_input = _module("core_link").BadInput
+    if args.song is None and args.performance is None:
+        raise bad_input("give --song (or --performance)")
+    if args.fps is not None and not args.fps > 0:
+        raise bad_input(f"--fps must be positive, got {args.fps}")
+    if args.simplify is not None and not 0 <= args.simplify < 1:
+        raise bad_input(f"--simplify must be in [0, 1), got {args.simplify}")
+    for name in ("seed", "subject"):
+        if (getattr(args, name) or 0) < 0:
+            raise bad_input(f"--{name} must be 0 or more, got {getattr(args, name)}")
+    if args.render_size < 1 or args.render_samples < 1:
+        raise bad_input("--render-size and --render-samples must be 1 or more")
+
+
+def open_blend(path: Path) -> None:
+    if not path.is_file():
+        raise _module("core_link").BadInput(f"blend file not found: {path}")
+    try:
+        bpy.ops.wm.open_mainfile(filepath=str(path.resolve()))
+    except RuntimeError as err:
+        message = _module("headless").blender_error(err)
+        raise _module("core_link").BadInput(f"cannot open {path}: {message}") from err
+
+
+def output_path(out: Path | None) -> Path:
+    bad_input = _module("core_link").BadInput
+    if out is None:
+        if not bpy.data.filepath:
+            raise bad_input("give --out: the scene has no file to save beside")
+        opened = Path(bpy.data.filepath)
+        out = opened.with_name(opened.stem + "_musicface.blend")
+    if out.suffix != ".blend" or not out.resolve().parent.is_dir():
+        raise bad_input(f"--out must be a .blend in an existing folder, got {out}")
+    return out
 
 
 def find_head(target: str | None) -> bpy.types.Object:
     """The mesh to animate, following --target."""
-    take_inputs = _module("take_inputs")
+    bad_input = _module("core_link").BadInput
     if target == "template":
         return _module("template").append_template(bpy.context)
     if target:
         obj = bpy.data.objects.get(target)
         if obj is None or obj.type != "MESH":
-            raise take_inputs.UserError(f"no mesh named {target!r} in the scene")
+            raise bad_input(f"no mesh named {target!r} in the scene")
         return obj
     active = bpy.context.view_layer.objects.active
     if active is not None and active.type == "MESH" and active.data.shape_keys is not None:
         return active
-    head_name = _module("core_link").HEAD_OBJECT
-    found = bpy.data.objects.get(head_name)
+    found = bpy.data.objects.get(_module("core_link").HEAD_OBJECT)
     if found is None:
-        raise take_inputs.UserError("no head to animate: pass --target NAME or --target template")
+        raise bad_input("no head to animate: pass --target NAME or --target template")
     return found
 
 
@@ -95,7 +130,7 @@ def configure(args: argparse.Namespace, head: bpy.types.Object) -> None:
     scene = bpy.context.scene
     settings = scene.musicface
     settings.target = head
-    if args.fps:
+    if args.fps is not None:
         _module("scene_setup").set_scene_fps(scene, args.fps)
     for name in ("separator", "subject", "seed"):
         if getattr(args, name) is not None:
@@ -111,6 +146,8 @@ def configure(args: argparse.Namespace, head: bpy.types.Object) -> None:
         else:
             name, _, bone = args.pose.partition(":")
             settings.pose_object = bpy.data.objects.get(name)
+            if settings.pose_object is None:
+                raise _module("core_link").BadInput(f"--pose: no object named {name!r}")
             settings.pose_mode, settings.pose_bone = ("BONE", bone) if bone else ("OBJECT", "")
 
 
@@ -125,46 +162,45 @@ def ensure_registered() -> None:
     atexit.register(addon.unregister)
 
 
-def run(args: argparse.Namespace) -> int:
+def write_take(args: argparse.Namespace):
+    """The take from --performance, or from the engine run on the song."""
     take_inputs = _module("take_inputs")
     generate = _module("ops_generate")
-    if args.blend is not None:
-        if not args.blend.is_file():
-            return _fail(f"blend file not found: {args.blend}")
-        bpy.ops.wm.open_mainfile(filepath=str(args.blend.resolve()))
-    ensure_registered()
-    if args.song is None and args.performance is None:
-        return _fail("give --song (or --performance)")
-    out = args.out
-    if out is None:
-        if not bpy.data.filepath:
-            return _fail("give --out: the scene has no file to save beside")
-        opened = Path(bpy.data.filepath)
-        out = opened.with_name(opened.stem + "_musicface.blend")
-    if out.suffix != ".blend" or not out.resolve().parent.is_dir():
-        return _fail(f"--out must be a .blend in an existing folder, got {out}")
+    context = bpy.context
+    inputs = take_inputs.gather(context, str(args.performance or ""))
+    if args.performance is not None:
+        return generate.finish_take(context, inputs, args.performance.resolve())
+    job = generate.start_engine(context, inputs, args.engine_python or "")
     try:
-        head = find_head(args.target)
-        configure(args, head)
-        context = bpy.context
-        inputs = take_inputs.gather(context, str(args.performance or ""))
-        if args.performance is not None:
-            performance = args.performance.resolve()
-            result = generate.finish_take(context, inputs, performance)
-        else:
-            job = generate.start_engine(context, inputs, args.engine_python or "")
-            try:
-                job.wait(_print_progress)
-                if not job.succeeded:
-                    return _fail(f"engine: {job.error}", job.kind)
-                result = generate.finish_take(context, inputs, job.output)
-            finally:
-                job.cleanup()
-    except take_inputs.UserError as err:
-        return _fail(str(err), err.kind)
-    for line in generate.summary(result)[1:]:
+        job.wait(_print_progress)
+        if not job.succeeded:
+            raise take_inputs.UserError(f"engine: {job.error}", job.kind)
+        return generate.finish_take(context, inputs, job.output)
+    finally:
+        job.cleanup()
+
+
+def save(out: Path) -> None:
+    try:
+        bpy.ops.wm.save_as_mainfile(filepath=str(out.resolve()))
+    except RuntimeError as err:
+        message = _module("headless").blender_error(err)
+        raise _module("core_link").BadInput(f"cannot save {out}: {message}") from err
+
+
+def run(args: argparse.Namespace) -> int:
+    """The job. Anything the user can fix raises the engine's errors (one line, exit code)."""
+    check_arguments(args)
+    if args.blend is not None:
+        open_blend(args.blend)
+    ensure_registered()
+    out = output_path(args.out)
+    head = find_head(args.target)
+    configure(args, head)
+    result = write_take(args)
+    for line in _module("ops_generate").summary(result)[1:]:
         print(line, file=sys.stderr)
-    bpy.ops.wm.save_as_mainfile(filepath=str(out.resolve()))
+    save(out)
     print(f"saved {out}", file=sys.stderr)
     if args.render is not None:
         video = _module("render").render_video(
@@ -185,7 +221,7 @@ def _print_progress(stage: str, fraction: float) -> None:
 
 def main(argv: list[str]) -> int:
     args = build_parser().parse_args(argv[argv.index("--") + 1 :] if "--" in argv else [])
-    return run(args)
+    return _module("headless").run_job(lambda: run(args), args.debug)
 
 
 if __name__ == "__main__":

@@ -1,11 +1,48 @@
-"""Leaving a headless run (batch script, preview render) with the right exit code."""
+"""Ending a headless run (batch script, preview render): one line and the right exit code.
+
+Exit codes are the engine's (core/errors.py): 0 ok, 2 bad input, 3 missing model or
+engine, 1 anything else. A user never sees a traceback unless they ask (--debug).
+"""
 
 from __future__ import annotations
 
 import os
 import sys
+import traceback
+from collections.abc import Callable
 
 import bpy
+
+from .core_link import MusicFaceError
+
+PROG = "musicface"
+
+
+def fail(message: str, code: int) -> int:
+    print(f"{PROG}: error: {message}", file=sys.stderr, flush=True)
+    return code
+
+
+def run_job(job: Callable[[], int], debug: bool = False) -> int:
+    """Run `job`; whatever it raises becomes one line on stderr and its exit code."""
+    try:
+        return job()
+    except MusicFaceError as err:
+        return fail(str(err), err.exit_code)
+    except KeyboardInterrupt:
+        return fail("cancelled", 130)
+    except Exception as err:  # noqa: BLE001 - the last line of defence for users
+        if debug:
+            traceback.print_exc()
+        detail = "" if debug else " (run with --debug for details)"
+        return fail(f"internal error: {type(err).__name__}: {err}{detail}", 1)
+
+
+def blender_error(err: Exception) -> str:
+    """The first line of a Blender operator's error, without its 'Error: ' prefix."""
+    lines = [line.strip() for line in str(err).splitlines() if line.strip()]
+    first = lines[0] if lines else type(err).__name__
+    return first.removeprefix("Error:").strip()
 
 
 def exit_now(code: int) -> None:

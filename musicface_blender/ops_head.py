@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import bpy
 
+from .core_link import MusicFaceError
 from .template import append_template
 
 
@@ -17,7 +18,7 @@ class MUSICFACE_OT_add_head(bpy.types.Operator):
     def execute(self, context: bpy.types.Context) -> set[str]:
         try:
             head = append_template(context)
-        except (FileNotFoundError, LookupError, OSError) as err:
+        except MusicFaceError as err:
             self.report({"ERROR"}, str(err))
             return {"CANCELLED"}
         for obj in context.selected_objects:

@@ -9,10 +9,12 @@ without one, so callers run those only in a subprocess (see scripts/demo.py).
 from __future__ import annotations
 
 import math
-import sys
 from pathlib import Path
 
 import bpy
+
+from .core_link import HEAD_OBJECT, BadInput, MusicFaceError
+from .headless import blender_error, exit_now, run_job
 
 ENGINES = {
     "cycles": "CYCLES",
@@ -104,12 +106,18 @@ def render_video(
 ) -> Path:
     """Render the frame range with the song's audio into `out` (.mp4)."""
     out = Path(out).resolve()
-    out.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise BadInput(f"cannot write {out}: {err.strerror or err}") from err
     ensure_camera(scene, head)
     configure_video(scene, out, engine, size, samples)
-    bpy.ops.render.render(animation=True, scene=scene.name)
+    try:
+        bpy.ops.render.render(animation=True, scene=scene.name)
+    except RuntimeError as err:
+        raise MusicFaceError(f"preview render failed ({engine}): {blender_error(err)}") from err
     if not out.is_file():
-        raise RuntimeError(f"Blender rendered no video to {out}")
+        raise MusicFaceError(f"preview render failed ({engine}): no video at {out}")
     return out
 
 
@@ -124,18 +132,25 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--engine", choices=sorted(ENGINES), default="cycles")
     parser.add_argument("--size", type=int, default=256)
     parser.add_argument("--samples", type=int, default=8)
-    parser.add_argument("--head", default="MusicFace_Head")
+    parser.add_argument("--head", default=HEAD_OBJECT, help="the object the camera frames")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks")
     args = parser.parse_args(argv)
-    bpy.ops.wm.open_mainfile(filepath=str(args.blend.resolve()))
+    return run_job(lambda: render_saved_take(args), args.debug)
+
+
+def render_saved_take(args) -> int:
+    if not args.blend.is_file():
+        raise BadInput(f"blend file not found: {args.blend}")
+    try:
+        bpy.ops.wm.open_mainfile(filepath=str(args.blend.resolve()))
+    except RuntimeError as err:
+        raise BadInput(f"cannot open {args.blend}: {blender_error(err)}") from err
     head = bpy.data.objects.get(args.head)
     if head is None:
-        print(f"musicface: error: no object {args.head!r} in {args.blend}", file=sys.stderr)
-        return 2
+        raise BadInput(f"no object {args.head!r} in {args.blend}")
     render_video(bpy.context.scene, head, args.out, args.engine, args.size, args.samples)
     return 0
 
 
 if __name__ == "__main__":
-    from musicface_blender.headless import exit_now
-
     exit_now(main())

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import bpy
 
-from .core_link import HEAD_OBJECT, PIVOT_OBJECT
+from .core_link import HEAD_OBJECT, PIVOT_OBJECT, MissingModel
 
 TEMPLATE_FILE = "musicface_head.blend"
 _PACKAGE = Path(__file__).resolve().parent
@@ -27,16 +27,21 @@ def template_path() -> Path | None:
 def append_template(context: bpy.types.Context, path: Path | None = None) -> bpy.types.Object:
     """Append the template's head and neck pivot into the active collection; return the head.
 
-    The template's camera and lights stay behind: the user's scene has its own.
+    The template's camera and lights stay behind: the user's scene has its own. A missing
+    or broken template is a missing asset (MissingModel): rebuilding it is the fix.
     """
     path = path or template_path()
     if path is None:
-        raise FileNotFoundError(
+        raise MissingModel(
             f"MusicFace head template not found (looked for {TEMPLATE_FILE}); "
             "build it with `musicface build-template`"
         )
-    with bpy.data.libraries.load(str(path), link=False) as (source, target):
-        target.objects = [name for name in source.objects if name in (HEAD_OBJECT, PIVOT_OBJECT)]
+    try:
+        with bpy.data.libraries.load(str(path), link=False) as (source, target):
+            wanted = (HEAD_OBJECT, PIVOT_OBJECT)
+            target.objects = [name for name in source.objects if name in wanted]
+    except OSError as err:
+        raise MissingModel(f"cannot read the head template {path}: {err}") from err
     collection = context.collection or context.scene.collection
     head = None
     for obj in target.objects:
@@ -46,5 +51,5 @@ def append_template(context: bpy.types.Context, path: Path | None = None) -> bpy
         if obj.type == "MESH" and head is None:
             head = obj
     if head is None:
-        raise LookupError(f"{path.name} has no mesh named {HEAD_OBJECT}")
+        raise MissingModel(f"{path.name} has no mesh named {HEAD_OBJECT}; rebuild the template")
     return head

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -16,9 +17,9 @@ from tests.blender.conftest import AUDIO, REPO, TEMPLATE
 BATCH = REPO / "musicface_blender" / "batch.py"
 
 
-def run_batch(*args: str) -> subprocess.CompletedProcess[str]:
+def run_batch(*args: str, script: Path = BATCH) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, str(BATCH), "--", *args],
+        [sys.executable, str(script), "--", *args],
         capture_output=True,
         text=True,
         cwd=REPO,
@@ -84,3 +85,57 @@ def test_batch_exit_codes_follow_the_engine(template_blend, tmp_path):
     no_song = run_batch("--out", str(tmp_path / "x.blend"))
     assert no_song.returncode == 2
     assert not (tmp_path / "x.blend").exists()
+
+
+def assert_one_line_error(done: subprocess.CompletedProcess[str], code: int, text: str) -> None:
+    assert done.returncode == code, done.stderr[-3000:]
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("musicface: error: ") and text in lines[0], lines
+
+
+def test_a_file_that_is_not_a_blend_is_bad_input(performance_file, song, tmp_path):
+    broken = tmp_path / "broken.blend"
+    broken.write_text("not a blend file")
+    out = tmp_path / "x.blend"
+    done = run_batch("--blend", str(broken), "--song", str(song),
+                     "--performance", str(performance_file), "--out", str(out))  # fmt: skip
+    assert_one_line_error(done, 2, "cannot open")
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "text"),
+    [("--fps", "-25", "--fps"), ("--seed", "-1", "--seed"), ("--pose", "Nowhere", "Nowhere")],
+)
+def test_unusable_options_are_refused_before_anything_is_saved(
+    template_blend, performance_file, song, tmp_path, option, value, text
+):
+    out = tmp_path / "x.blend"
+    done = run_batch("--blend", str(template_blend), "--song", str(song), "--performance",
+                     str(performance_file), "--out", str(out), option, value)  # fmt: skip
+    assert_one_line_error(done, 2, text)
+    assert not out.exists()
+
+
+def test_a_missing_head_template_is_a_missing_model(performance_file, song, tmp_path):
+    """An installed add-on whose template was left out: exit 3 and one line, no traceback."""
+    sys.path.insert(0, str(REPO / "scripts"))
+    try:
+        import build_extension
+    finally:
+        sys.path.remove(str(REPO / "scripts"))
+    if not TEMPLATE.is_file():
+        pytest.skip(f"head template not built: {TEMPLATE}")
+    addon = build_extension.assemble(tmp_path / "build")
+    shutil.rmtree(addon / "templates")
+    out = tmp_path / "x.blend"
+    done = run_batch("--target", "template", "--song", str(song), "--out", str(out),
+                     "--performance", str(performance_file), script=addon / "batch.py")  # fmt: skip
+    assert_one_line_error(done, 3, "template not found")
+    assert not out.exists()
+
+
+def test_the_preview_renderer_reports_a_missing_blend_in_one_line(tmp_path):
+    render = [sys.executable, "-m", "musicface_blender.render", str(tmp_path / "none.blend"),
+              str(tmp_path / "x.mp4")]  # fmt: skip
+    done = subprocess.run(render, capture_output=True, text=True, cwd=REPO, timeout=300)
+    assert_one_line_error(done, 2, "blend file not found")
