@@ -14,9 +14,10 @@ import pytest
 
 from core.audio import SEPARATION_SR, load_audio, write_wav
 from core.errors import MissingModel
-from core.separation import choose_backend, separate
+from core.separation import choose_backend, separate, spleeter_backend
 from core.separation.spleeter_backend import make_random_model, spleeter_python
 from core.separation.spleeter_runner import CrossfadeWriter, NpyChunks, chunk_starts
+from tests.conftest import REAL_SONG
 
 SR = SEPARATION_SR
 
@@ -111,3 +112,52 @@ def test_offline_without_model_is_one_error_and_leaves_no_empty_folder(isolated:
             separate(song, "spleeter")
     assert "\n" not in str(error.value)
     assert not model_dir.exists()
+
+
+def test_availability_names_the_weights_and_needs_tensorflow_only_to_convert(
+    random_model_root: Path, isolated: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    usable, why = spleeter_backend.availability()
+    assert not usable and "no Spleeter 2stems model" in why
+    monkeypatch.setenv("MODEL_PATH", str(random_model_root))
+    usable, why = spleeter_backend.availability()
+    assert usable and "not the released ones" in why and "PyTorch" in why
+    torch_version = spleeter_backend.backend_version()
+    monkeypatch.setenv("MUSICFACE_SPLEETER_IMPL", "tensorflow")
+    assert spleeter_backend.backend_version() != torch_version  # two cache entries
+    monkeypatch.setenv("MUSICFACE_SPLEETER_IMPL", "torch")
+    # Converted weights need no TensorFlow environment; unconverted ones do.
+    spleeter_backend.convert_weights()
+    monkeypatch.setenv("MUSICFACE_SPLEETER_PYTHON", str(isolated / "no-python"))
+    assert spleeter_backend.availability()[0]
+    converted = random_model_root / "2stems" / spleeter_backend.CONVERTED_NAME
+    converted.rename(converted.with_suffix(".away"))  # kept for the next test
+    try:
+        usable, why = spleeter_backend.availability()
+        assert not usable and "environment is missing" in why
+    finally:
+        converted.with_suffix(".away").rename(converted)
+
+
+def test_pytorch_equals_the_spleeter_package(
+    random_model_root: Path, isolated: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Both implementations on the same random-weight checkpoint and a real song
+    (a synthetic one where the test song is absent)."""
+    monkeypatch.setenv("MODEL_PATH", str(random_model_root))
+    song = REAL_SONG
+    if not song.is_file():
+        rng = np.random.default_rng(0)
+        t = np.arange(8 * SR) / SR
+        voice = 0.3 * np.sin(2 * np.pi * 330 * t) * (np.sin(2 * np.pi * 0.7 * t) > 0)
+        band = 0.1 * rng.standard_normal(len(t))
+        song = isolated / "song.wav"
+        write_wav(song, np.stack([voice + band, band], axis=1), SR)
+    mix = load_audio(song, SR, mono=False)
+    ours = spleeter_backend.separate_spleeter(mix)
+    monkeypatch.setenv("MUSICFACE_SPLEETER_IMPL", "tensorflow")
+    theirs = spleeter_backend.separate_spleeter(mix)
+    for a, b in zip(ours, theirs, strict=True):
+        assert a.shape == b.shape == mix.shape and a.dtype == np.float32
+        assert np.corrcoef(a.ravel(), b.ravel())[0, 1] >= 0.999
+        assert np.abs(a - b).max() < 1e-3
