@@ -12,6 +12,9 @@ Multi-GPU: launch the same command with
 `musicface-train` script). Each process trains on its own random crops
 (seeded by rank) under DistributedDataParallel; rank 0 writes every file.
 The effective batch is N × --batch-size.
+
+`train()` reads top to bottom as the loop (setup, resume, epochs, save); the
+steps it names follow it in that order.
 """
 
 from __future__ import annotations
@@ -161,12 +164,6 @@ def validate(
     return result
 
 
-def _distributed() -> tuple[int, int, int]:
-    """(world size, rank, local rank) as torchrun sets them; (1, 0, 0) otherwise."""
-    world = int(os.environ.get("WORLD_SIZE", "1"))
-    return world, int(os.environ.get("RANK", "0")), int(os.environ.get("LOCAL_RANK", "0"))
-
-
 def _plot(log_path: Path, png_path: Path) -> Path | None:
     import matplotlib
 
@@ -203,182 +200,56 @@ def train(
 
     `progress("train", fraction)` after every step; `echo(line)` once per epoch.
     """
-    world, rank, local_rank = _distributed()
-    if world > 1 and not torch.distributed.is_initialized():
-        backend = "nccl" if torch.cuda.is_available() else "gloo"
-        torch.distributed.init_process_group(backend)
-    device = pick_device(options.device, local_rank)
-    if device.type == "cuda":
-        torch.cuda.set_device(device)  # NCCL needs each process on its own GPU
-    if rank != 0:  # one voice: only rank 0 reports
+    # Setup: this process among torchrun's, the data, the networks on the device.
+    proc = _join_processes(options.device)
+    if not proc.master:  # one voice: only rank 0 reports
         progress, echo = no_progress, None
-    if options.epochs < 1 or options.batch_size < 1 or options.window < 8:
-        raise BadInput("epochs and batch size must be positive, the window at least 8 frames")
-    out = Path(options.out)
-    if not out.parent.is_dir():
-        raise BadInput(f"output folder does not exist: {out.parent}")
-    state_path, log_path, plot_path = side_paths(out)
+    out, state_path, log_path, plot_path = _output_paths(options)
+    corpus = _open_corpus(options, proc.world)
+    resumed = _read_resume(options, state_path, corpus.config, echo)
+    run = _setup_run(options, proc, corpus, resumed)
 
-    train_set = MusicFaceDataset(options.data, "train")
-    if not len(train_set):
-        raise BadInput(f"{options.data} has no training clips (split: train)")
-    test_set = MusicFaceDataset(options.data, "test")
-    config = GeneratorConfig(
-        **{
-            "variant": options.variant,
-            "n_subjects": len(train_set.subjects),
-            "fps": train_set.fps,
-            **options.config,
-        }
-    )
-    length = train_set.crop_length(options.window)
-    batch_size = options.batch_size
-    steps_per_epoch = options.steps_per_epoch or max(
-        MIN_STEPS_PER_EPOCH, math.ceil(train_set.frames / (batch_size * length * world))
-    )
-    total_steps = options.epochs * steps_per_epoch
-
-    torch.manual_seed(options.seed)
-    model = MusicFaceGenerator(config)
-    streams = stream_names(model)
-    audio_dim = config.n_mfcc * len(streams)
-    discriminator = Discriminator(config.pose_dim, audio_dim) if options.adversarial else None
-    normalization = train_set.normalization()
-    start_epoch, step = 0, 0
+    # Resume where the last saved epoch ended, or start a fresh log.
+    first_epoch, step = 0, 0
     initial_val: float | None = None
-
-    resumed = None
-    if options.resume and state_path.is_file():
-        resumed = read_training_state(state_path)
-        if resumed["config"] != config.to_dict():
-            raise BadInput(f"{state_path.name} was trained with another config; cannot resume")
-        model.load_state_dict(resumed["generator"])
-        if discriminator is not None and resumed.get("discriminator"):
-            discriminator.load_state_dict(resumed["discriminator"])
-        normalization = Normalization.from_dict(resumed["normalization"])
-        start_epoch, step = int(resumed["epoch"]), int(resumed["step"])
-        initial_val = resumed.get("initial_val_loss")
-    elif options.resume and rank == 0 and echo is not None:
-        echo(f"nothing to resume at {state_path}; starting from scratch")
-
-    model.to(device)
-    opt_g = torch.optim.Adam(model.parameters(), lr=options.lr)
-    opt_d = None
-    if discriminator is not None:
-        discriminator.to(device)
-        opt_d = torch.optim.Adam(discriminator.parameters(), lr=options.lr)
     if resumed is not None:
-        opt_g.load_state_dict(resumed["opt_g"])
-        if opt_d is not None and resumed.get("opt_d"):
-            opt_d.load_state_dict(resumed["opt_d"])
+        first_epoch, step = int(resumed["epoch"]), int(resumed["step"])
+        initial_val = resumed.get("initial_val_loss")
+    if proc.master and resumed is None:
+        log_path.write_text("")
+    if initial_val is None:
+        initial_val = run.val_loss()
 
-    train_model: nn.Module = model
-    train_disc: nn.Module | None = discriminator
-    if world > 1:
-        ids = [device.index] if device.type == "cuda" else None
-        train_model = nn.parallel.DistributedDataParallel(model, device_ids=ids)
-        if discriminator is not None:
-            train_disc = nn.parallel.DistributedDataParallel(discriminator, device_ids=ids)
+    # The loop: an epoch of random crops, then (rank 0) validate, log and save.
+    bar = _progress_bar(options, proc, run.total_steps, step)
 
-    expression_scale = torch.from_numpy(normalization.expression_scale)
-    val_batches = (
-        test_set.fixed_batches(
-            batch_size,
-            min(length, options.window),
-            streams,
-            normalization,
-            rhythm=config.rhythm_stream,
-        )
-        if len(test_set)
-        else []
-    )
-    if rank == 0 and resumed is None:
-        log_path.write_text("")  # a fresh run starts a fresh log
-    if initial_val is None and val_batches:
-        initial_val = validate(model, val_batches, expression_scale, device).get("val_loss")
-
-    bar = None
-    if options.show_bar and rank == 0:
-        from tqdm import tqdm
-
-        bar = tqdm(total=total_steps, initial=step, unit="step", dynamic_ncols=True)
+    def on_step(epoch: int, step: int, loss: float) -> None:
+        if bar is not None:
+            bar.update(1)
+            bar.set_postfix(epoch=epoch + 1, loss=f"{loss:.3f}", refresh=False)
+        progress("train", step / run.total_steps)
 
     last_val: float | None = None
-    model.train()
-    for epoch in range(start_epoch, options.epochs):
-        rng = np.random.default_rng([options.seed, epoch, rank])
-        started = time.time()
-        sums: dict[str, float] = {}
-        for _ in range(steps_per_epoch):
-            lr = learning_rate(options.lr, step, total_steps)
-            for opt in (opt_g, opt_d):
-                if opt is not None:
-                    for group in opt.param_groups:
-                        group["lr"] = lr
-            batch = train_set.random_batch(
-                rng, batch_size, length, streams, normalization, rhythm=config.rhythm_stream
-            )
-            batch = batch.to(device)
-            terms = _step(train_model, train_disc, opt_g, opt_d, batch, expression_scale)
-            for key, value in terms.items():
-                sums[key] = sums.get(key, 0.0) + value
-            step += 1
-            if bar is not None:
-                bar.update(1)
-                bar.set_postfix(epoch=epoch + 1, loss=f"{terms['loss']:.3f}", refresh=False)
-            progress("train", step / total_steps)
-        record: dict[str, Any] = {
-            "epoch": epoch + 1,
-            "step": step,
-            "lr": lr,
-            **{k: v / steps_per_epoch for k, v in sums.items()},
-            "seconds": round(time.time() - started, 3),
-        }
-        if rank == 0:
-            record.update(validate(model, val_batches, expression_scale, device))
+    run.nets.model.train()
+    for epoch in range(first_epoch, options.epochs):
+        record = _train_epoch(run, epoch, step, on_step)
+        step = record["step"]
+        if proc.master:
+            record.update(run.val_losses())
             last_val = record.get("val_loss")
-            with log_path.open("a") as handle:
-                handle.write(json.dumps(record) + "\n")
-            if echo is not None:
-                val = f", val {last_val:.4f}" if last_val is not None else ""
-                echo(
-                    f"epoch {epoch + 1}/{options.epochs}: loss {record['loss']:.4f}{val} "
-                    f"({record['seconds']:.0f} s)"
-                )
-            meta = {
-                "subjects": train_set.subjects,
-                "epochs": epoch + 1,
-                "steps": step,
-                "dataset": str(Path(options.data).resolve().name),
-                "val_loss": last_val,
-                "seed": options.seed,
-            }
-            atomic_torch_save(checkpoint_dict(model, normalization, meta), out)
-            state = {
-                "config": config.to_dict(),
-                "epoch": epoch + 1,
-                "step": step,
-                "generator": {k: v.detach().cpu() for k, v in model.state_dict().items()},
-                "discriminator": (
-                    {k: v.detach().cpu() for k, v in discriminator.state_dict().items()}
-                    if discriminator is not None
-                    else {}
-                ),
-                "opt_g": opt_g.state_dict(),
-                "opt_d": opt_d.state_dict() if opt_d is not None else {},
-                "normalization": normalization.to_dict(),
-                "initial_val_loss": initial_val,
-            }
-            atomic_torch_save(state, state_path)
+            _log_epoch(log_path, record, options.epochs, echo)
+            _save(run, out, state_path, record, initial_val)
+
+    # The end: every process done, the loss curves drawn.
     if bar is not None:
         bar.close()
-    if world > 1:
+    if proc.world > 1:
         torch.distributed.barrier()
     plot = None
-    if rank == 0 and options.plot and log_path.is_file():
+    if proc.master and options.plot and log_path.is_file():
         plot = _plot(log_path, plot_path)
-    if last_val is None and val_batches:
-        last_val = validate(model, val_batches, expression_scale, device).get("val_loss")
+    if last_val is None:
+        last_val = run.val_loss()
     return TrainResult(
         checkpoint=out,
         state=state_path,
@@ -391,18 +262,252 @@ def train(
     )
 
 
-def _step(
-    model: nn.Module,
-    discriminator: nn.Module | None,
-    opt_g: torch.optim.Optimizer,
-    opt_d: torch.optim.Optimizer | None,
-    batch: Batch,
-    expression_scale: torch.Tensor,
-) -> dict[str, float]:
+@dataclass
+class Process:
+    """This process among torchrun's (world 1, rank 0 without torchrun), and its device."""
+
+    world: int
+    rank: int
+    device: torch.device
+
+    @property
+    def master(self) -> bool:
+        """Rank 0 reports and writes every file."""
+        return self.rank == 0
+
+
+def _join_processes(device: str) -> Process:
+    """Join torchrun's process group when launched by it, and take this rank's device."""
+    world, rank, local_rank = _distributed()
+    if world > 1 and not torch.distributed.is_initialized():
+        backend = "nccl" if torch.cuda.is_available() else "gloo"
+        torch.distributed.init_process_group(backend)
+    chosen = pick_device(device, local_rank)
+    if chosen.type == "cuda":
+        torch.cuda.set_device(chosen)  # NCCL needs each process on its own GPU
+    return Process(world, rank, chosen)
+
+
+def _distributed() -> tuple[int, int, int]:
+    """(world size, rank, local rank) as torchrun sets them; (1, 0, 0) otherwise."""
+    world = int(os.environ.get("WORLD_SIZE", "1"))
+    return world, int(os.environ.get("RANK", "0")), int(os.environ.get("LOCAL_RANK", "0"))
+
+
+def _output_paths(options: TrainOptions) -> tuple[Path, Path, Path, Path]:
+    """The checkpoint and its state, log and plot files, once the options are checked."""
+    if options.epochs < 1 or options.batch_size < 1 or options.window < 8:
+        raise BadInput("epochs and batch size must be positive, the window at least 8 frames")
+    out = Path(options.out)
+    if not out.parent.is_dir():
+        raise BadInput(f"output folder does not exist: {out.parent}")
+    return (out, *side_paths(out))
+
+
+@dataclass
+class Corpus:
+    """The two splits, the model config they give, and the crop and step counts."""
+
+    train: MusicFaceDataset
+    test: MusicFaceDataset
+    config: GeneratorConfig
+    crop: int  # frames per crop: the window, or the shortest training clip
+    steps_per_epoch: int
+
+
+def _open_corpus(options: TrainOptions, world: int) -> Corpus:
+    train_set = MusicFaceDataset(options.data, "train")
+    if not len(train_set):
+        raise BadInput(f"{options.data} has no training clips (split: train)")
+    test_set = MusicFaceDataset(options.data, "test")
+    config = GeneratorConfig(
+        **{
+            "variant": options.variant,
+            "n_subjects": len(train_set.subjects),
+            "fps": train_set.fps,
+            **options.config,
+        }
+    )
+    crop = train_set.crop_length(options.window)
+    steps_per_epoch = options.steps_per_epoch or max(
+        MIN_STEPS_PER_EPOCH, math.ceil(train_set.frames / (options.batch_size * crop * world))
+    )
+    return Corpus(train_set, test_set, config, crop, steps_per_epoch)
+
+
+def _read_resume(
+    options: TrainOptions,
+    state_path: Path,
+    config: GeneratorConfig,
+    echo: Callable[[str], None] | None,
+) -> dict[str, Any] | None:
+    """The state saved after the last epoch when resuming; None for a fresh start."""
+    if not options.resume:
+        return None
+    if not state_path.is_file():
+        if echo is not None:
+            echo(f"nothing to resume at {state_path}; starting from scratch")
+        return None
+    resumed = read_training_state(state_path)
+    if resumed["config"] != config.to_dict():
+        raise BadInput(f"{state_path.name} was trained with another config; cannot resume")
+    return resumed
+
+
+@dataclass
+class Networks:
+    """The generator and discriminator with their optimisers. The steps run `train_model`
+    and `train_disc`: the same modules, wrapped in DistributedDataParallel under torchrun."""
+
+    model: MusicFaceGenerator
+    discriminator: Discriminator | None
+    opt_g: torch.optim.Optimizer
+    opt_d: torch.optim.Optimizer | None
+    train_model: nn.Module
+    train_disc: nn.Module | None
+
+    def set_lr(self, lr: float) -> None:
+        for opt in (self.opt_g, self.opt_d):
+            if opt is not None:
+                for group in opt.param_groups:
+                    group["lr"] = lr
+
+
+def _build_networks(
+    options: TrainOptions, config: GeneratorConfig, proc: Process, resumed: dict[str, Any] | None
+) -> Networks:
+    """The seeded initial weights, or the resumed ones, on the device with their optimisers."""
+    torch.manual_seed(options.seed)
+    model = MusicFaceGenerator(config)
+    audio_dim = config.n_mfcc * len(stream_names(model))
+    discriminator = Discriminator(config.pose_dim, audio_dim) if options.adversarial else None
+    if resumed is not None:
+        model.load_state_dict(resumed["generator"])
+        if discriminator is not None and resumed.get("discriminator"):
+            discriminator.load_state_dict(resumed["discriminator"])
+
+    model.to(proc.device)
+    opt_g = torch.optim.Adam(model.parameters(), lr=options.lr)
+    opt_d = None
+    if discriminator is not None:
+        discriminator.to(proc.device)
+        opt_d = torch.optim.Adam(discriminator.parameters(), lr=options.lr)
+    if resumed is not None:
+        opt_g.load_state_dict(resumed["opt_g"])
+        if opt_d is not None and resumed.get("opt_d"):
+            opt_d.load_state_dict(resumed["opt_d"])
+
+    train_model: nn.Module = model
+    train_disc: nn.Module | None = discriminator
+    if proc.world > 1:
+        ids = [proc.device.index] if proc.device.type == "cuda" else None
+        train_model = nn.parallel.DistributedDataParallel(model, device_ids=ids)
+        if discriminator is not None:
+            train_disc = nn.parallel.DistributedDataParallel(discriminator, device_ids=ids)
+    return Networks(model, discriminator, opt_g, opt_d, train_model, train_disc)
+
+
+@dataclass
+class Run:
+    """What a training run holds fixed once it is set up."""
+
+    options: TrainOptions
+    proc: Process
+    corpus: Corpus
+    nets: Networks
+    normalization: Normalization
+    expression_scale: torch.Tensor
+    streams: tuple[str, ...]  # the MFCC streams the model reads
+    val_batches: list[Batch]  # fixed crops of the test split
+
+    @property
+    def total_steps(self) -> int:
+        return self.options.epochs * self.corpus.steps_per_epoch
+
+    def val_losses(self) -> dict[str, float]:
+        """Validation losses of the generator as it is now ({} without a test split)."""
+        return validate(self.nets.model, self.val_batches, self.expression_scale, self.proc.device)
+
+    def val_loss(self) -> float | None:
+        return self.val_losses().get("val_loss")
+
+
+def _setup_run(
+    options: TrainOptions, proc: Process, corpus: Corpus, resumed: dict[str, Any] | None
+) -> Run:
+    nets = _build_networks(options, corpus.config, proc, resumed)
+    normalization = (
+        Normalization.from_dict(resumed["normalization"])
+        if resumed is not None
+        else corpus.train.normalization()
+    )
+    streams = stream_names(nets.model)
+    val_batches = (
+        corpus.test.fixed_batches(
+            options.batch_size,
+            corpus.crop,
+            streams,
+            normalization,
+            rhythm=corpus.config.rhythm_stream,
+        )
+        if len(corpus.test)
+        else []
+    )
+    expression_scale = torch.from_numpy(normalization.expression_scale)
+    return Run(options, proc, corpus, nets, normalization, expression_scale, streams, val_batches)
+
+
+def _progress_bar(options: TrainOptions, proc: Process, total: int, done: int) -> Any:
+    if not (options.show_bar and proc.master):
+        return None
+    from tqdm import tqdm
+
+    return tqdm(total=total, initial=done, unit="step", dynamic_ncols=True)
+
+
+def _train_epoch(
+    run: Run, epoch: int, step: int, on_step: Callable[[int, int, float], None]
+) -> dict[str, Any]:
+    """One epoch of random crops from global step `step`; returns its log record.
+
+    The crops are seeded by (seed, epoch, rank), so a resumed run draws the same ones.
+    """
+    options, corpus = run.options, run.corpus
+    rng = np.random.default_rng([options.seed, epoch, run.proc.rank])
+    started = time.time()
+    sums: dict[str, float] = {}
+    lr = options.lr
+    for _ in range(corpus.steps_per_epoch):
+        lr = learning_rate(options.lr, step, run.total_steps)
+        run.nets.set_lr(lr)
+        batch = corpus.train.random_batch(
+            rng,
+            options.batch_size,
+            corpus.crop,
+            run.streams,
+            run.normalization,
+            rhythm=corpus.config.rhythm_stream,
+        )
+        terms = _step(run.nets, batch.to(run.proc.device), run.expression_scale)
+        for key, value in terms.items():
+            sums[key] = sums.get(key, 0.0) + value
+        step += 1
+        on_step(epoch, step, terms["loss"])
+    return {
+        "epoch": epoch + 1,
+        "step": step,
+        "lr": lr,
+        **{k: v / corpus.steps_per_epoch for k, v in sums.items()},
+        "seconds": round(time.time() - started, 3),
+    }
+
+
+def _step(nets: Networks, batch: Batch, expression_scale: torch.Tensor) -> dict[str, float]:
     """One update of the discriminator (if any) and the generator."""
+    model, discriminator = nets.train_model, nets.train_disc
     terms, out = batch_losses(model, batch, expression_scale)
     result = {}
-    if discriminator is not None and opt_d is not None:
+    if discriminator is not None and nets.opt_d is not None:
         # One forward over real and generated sequences, so DDP sees one pass per backward.
         both = discriminator(
             torch.cat([batch.pose, out.pose.detach()]),
@@ -411,19 +516,68 @@ def _step(
         )
         d_real, d_fake = both.chunk(2)
         loss_d = losses.l_adv_discriminator(d_real, d_fake)
-        opt_d.zero_grad(set_to_none=True)
+        nets.opt_d.zero_grad(set_to_none=True)
         loss_d.backward()
-        opt_d.step()
+        nets.opt_d.step()
         adv = losses.l_adv_generator(discriminator(out.pose, out.e_long, batch.audio))
         terms["l_adv_g"] = adv
         terms["loss"] = losses.l_total(terms["l_reg"], adv)
         result["l_adv_d"] = float(loss_d.detach())
-    opt_g.zero_grad(set_to_none=True)
+    nets.opt_g.zero_grad(set_to_none=True)
     terms["loss"].backward()
     nn.utils.clip_grad_norm_(model.parameters(), GRAD_CLIP)
-    opt_g.step()
+    nets.opt_g.step()
     result.update({k: float(v.detach()) for k, v in terms.items()})
     return result
+
+
+def _log_epoch(
+    log_path: Path, record: dict[str, Any], epochs: int, echo: Callable[[str], None] | None
+) -> None:
+    """The epoch's record as a line of the JSONL log, and as one line to the user."""
+    with log_path.open("a") as handle:
+        handle.write(json.dumps(record) + "\n")
+    if echo is not None:
+        val_loss = record.get("val_loss")
+        val = f", val {val_loss:.4f}" if val_loss is not None else ""
+        echo(
+            f"epoch {record['epoch']}/{epochs}: loss {record['loss']:.4f}{val} "
+            f"({record['seconds']:.0f} s)"
+        )
+
+
+def _save(
+    run: Run, out: Path, state_path: Path, record: dict[str, Any], initial_val: float | None
+) -> None:
+    """Both files of an epoch: the inference checkpoint `out`, and the state `--resume`
+    continues from (the optimisers and the discriminator too)."""
+    nets, options = run.nets, run.options
+    meta = {
+        "subjects": run.corpus.train.subjects,
+        "epochs": record["epoch"],
+        "steps": record["step"],
+        "dataset": str(Path(options.data).resolve().name),
+        "val_loss": record.get("val_loss"),
+        "seed": options.seed,
+    }
+    atomic_torch_save(checkpoint_dict(nets.model, run.normalization, meta), out)
+    discriminator = nets.discriminator
+    state = {
+        "config": run.corpus.config.to_dict(),
+        "epoch": record["epoch"],
+        "step": record["step"],
+        "generator": {k: v.detach().cpu() for k, v in nets.model.state_dict().items()},
+        "discriminator": (
+            {k: v.detach().cpu() for k, v in discriminator.state_dict().items()}
+            if discriminator is not None
+            else {}
+        ),
+        "opt_g": nets.opt_g.state_dict(),
+        "opt_d": nets.opt_d.state_dict() if nets.opt_d is not None else {},
+        "normalization": run.normalization.to_dict(),
+        "initial_val_loss": initial_val,
+    }
+    atomic_torch_save(state, state_path)
 
 
 def read_training_state(path: Path) -> dict[str, Any]:
