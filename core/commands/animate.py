@@ -1,16 +1,34 @@
-"""`musicface animate SONG -o scene.blend`: a singing head in a .blend, headless."""
+"""`musicface animate SONG -o scene.blend`: a singing head in a .blend, headless.
+
+Data flows one way, as in Blender: the engine turns the song into a Performance
+here, then the Blender side writes it as keyframes in its own process (its
+headless batch job, the code path of the add-on's operator) and, when asked,
+renders a preview (also its own process: Workbench/EEVEE may abort a process that
+has no OpenGL). The engine never imports the Blender side: that side declares its
+headless programs as `musicface.headless` entry points (pyproject.toml), and they
+run in this interpreter, which has the bpy module.
+"""
 
 from __future__ import annotations
 
 import argparse
+import importlib.util
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass
+from importlib.metadata import entry_points
 from pathlib import Path
 
 from core.commands.song_arguments import add_model_arguments, add_song_arguments
-from core.errors import BadInput
-from core.progress import ProgressFn
+from core.errors import BadInput, MissingModel, MusicFaceError
+from core.face.template import HEAD_OBJECT, TEMPLATE_PATH
+from core.progress import ProgressFn, scaled
 
 NAME = "animate"
 HELP = "animate a head in a .blend from a song (keyframes, sound, optional preview video)"
+HEADLESS = "musicface.headless"  # entry-point group: "keyframes" and "preview" programs
+_ERRORS = {error.exit_code: error for error in (BadInput, MissingModel)}
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -34,6 +52,28 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
+@dataclass(frozen=True)
+class Target:
+    blend: Path
+    object_name: str
+
+    @classmethod
+    def parse(cls, text: str) -> Target:
+        """'template' or 'FILE.blend:OBJECT'."""
+        if text == "template":
+            if not TEMPLATE_PATH.is_file():
+                raise MissingModel(
+                    f"head template missing ({TEMPLATE_PATH}); run `musicface build-template`"
+                )
+            return cls(TEMPLATE_PATH, HEAD_OBJECT)
+        blend, sep, name = text.rpartition(":")
+        if not sep or not blend.endswith(".blend") or not name:
+            raise BadInput(f"--target must be 'template' or FILE.blend:OBJECT, got {text!r}")
+        if not Path(blend).is_file():
+            raise BadInput(f"blend file not found: {blend}")
+        return cls(Path(blend), name)
+
+
 def run(args: argparse.Namespace, progress: ProgressFn) -> int:
     out: Path = args.out
     if out.suffix != ".blend":
@@ -46,25 +86,67 @@ def run(args: argparse.Namespace, progress: ProgressFn) -> int:
         raise BadInput(f"--fps must be positive, got {args.fps}")
     if not 0 <= args.simplify < 1:
         raise BadInput(f"--simplify must be in [0, 1), got {args.simplify}")
-    from core.blend_animate import animate_song
+    target = Target.parse(args.target)
+    if importlib.util.find_spec("bpy") is None:
+        raise MissingModel("musicface animate needs the bpy module in the engine's Python")
+    from core.generate import generate
 
-    animate_song(
+    performance = generate(
         args.song,
-        out,
-        target=args.target,
-        preview=args.preview,
-        preview_engine=args.preview_engine,
-        fps=args.fps,
-        max_error=args.simplify,
-        generate_options={
-            "checkpoint": args.checkpoint,
-            "separator": args.separator,
-            "subject": args.subject,
-            "seed": args.seed,
-            "vocals": args.vocals,
-            "accompaniment": args.accompaniment,
-        },
-        progress=progress,
+        checkpoint=args.checkpoint,
+        separator=args.separator,
+        subject=args.subject,
+        seed=args.seed,
+        vocals=args.vocals,
+        accompaniment=args.accompaniment,
+        progress=scaled(progress, 0.0, 0.8),
     )
+    progress("keyframes", 0.8)
+    with tempfile.TemporaryDirectory(prefix="musicface-animate-") as work:
+        saved = performance.save(Path(work) / "performance.npz")
+        keyframes = ["--", "--blend", str(target.blend.resolve()), "--target", target.object_name,
+                     "--song", str(args.song.resolve()), "--seed", str(args.seed),
+                     "--performance", str(saved), "--out", str(out.resolve())]  # fmt: skip
+        if args.fps is not None:
+            keyframes += ["--fps", repr(args.fps)]
+        if args.simplify:
+            keyframes += ["--simplify", repr(args.simplify)]
+        for line in run_headless("keyframes", keyframes, "writing the keyframes failed"):
+            print(line, file=sys.stderr)  # the take's summary and warnings (no sound strip…)
+    progress("keyframes", 0.9)
+    if args.preview is not None:
+        preview = [str(out.resolve()), str(args.preview.resolve()), "--head", target.object_name,
+                   "--engine", args.preview_engine]  # fmt: skip
+        run_headless("preview", preview, f"preview render failed ({args.preview_engine})")
+        progress("preview", 1.0)
     args.done_path = out
     return 0
+
+
+def headless_module(name: str) -> str:
+    """The Blender side's module for a headless program, from its entry point."""
+    found = entry_points(group=HEADLESS, name=name)
+    if not found:
+        raise MissingModel(
+            f"the Blender side is not installed beside the engine (no {HEADLESS} entry point "
+            f"{name!r}); install the repository with `pip install -e .`"
+        )
+    return next(iter(found)).module
+
+
+def run_headless(name: str, argv: list[str], failure: str) -> list[str]:
+    """Run a headless program of the Blender side with this interpreter; its stderr lines.
+
+    Its one-line error and exit code become the same error here (BadInput for 2, …);
+    a crash (no error line: Blender aborted) is `failure` and its last words."""
+    command = [sys.executable, "-m", headless_module(name), *argv]
+    done = subprocess.run(command, capture_output=True, text=True, check=False)
+    lines = done.stderr.strip().splitlines()
+    if done.returncode == 0:
+        return lines
+    prefix = "musicface: error: "
+    errors = [line.removeprefix(prefix) for line in lines if line.startswith(prefix)]
+    if errors:
+        raise _ERRORS.get(done.returncode, MusicFaceError)(errors[-1])
+    last = lines[-1] if lines else f"exit code {done.returncode}"
+    raise MusicFaceError(f"{failure}: {last}")
