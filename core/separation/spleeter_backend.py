@@ -190,12 +190,13 @@ def availability() -> tuple[bool, str]:
     except MusicFaceError as error:
         return False, str(error)
     directory = model_dir()
-    if not model_is_usable(directory):
-        return False, f"no Spleeter 2stems model in {directory} (`make setup`, or set MODEL_PATH)"
     python = spleeter_python()
+    # PyTorch needs TensorFlow's environment only to convert the checkpoint once.
     needs_tensorflow = impl == "tensorflow" or find_converted(directory) is None
     if needs_tensorflow and not python.exists():
         return False, f"the Spleeter environment is missing ({python}; run `make setup`)"
+    if not model_is_usable(directory):
+        return False, f"no Spleeter 2stems model in {directory} (`make setup`, or set MODEL_PATH)"
     weights = describe_weights(model_identity(directory))
     runner = "PyTorch" if impl == "torch" else "the spleeter package (TensorFlow)"
     return True, f"{weights} in {directory}, run with {runner}"

@@ -1,0 +1,186 @@
+"""Spleeter 2-stems separation: time and peak memory per implementation, start-up included.
+
+    .venv/bin/python benchmarks/separation.py [--minutes 4 10] [--impl torch tensorflow]
+
+Each run is a fresh process (`separate_spleeter` on a float32 stereo 44.1 kHz song
+read from a .npy), timed from its launch to the separated stems, so Python, torch
+or TensorFlow start-up and weight loading count. Peak memory is that of the whole
+process tree (the engine plus the TensorFlow subprocess), sampled from /proc every
+20 ms. Wall time grows when other jobs share the cores; the CPU column does not
+(on two idle cores, wall ≈ CPU / 2 at best). Also printed: the correlation of the
+two implementations' stems on the same song, and the model files' sizes.
+Target (issue 11): a 4-minute song in ≤ 10 s on 2 cores, ≤ 2 GB peak.
+
+The song: the real songs in ../shared/realdata/songs (2½-3 min each) played one
+after the other to length, else ../shared/testdata/real_song_10s.mp3 looped.
+Uses the model `auto` would use (the released weights after `make setup`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = REPO.parent / "shared"
+PAGE = os.sysconf("SC_PAGE_SIZE")
+SR = 44100
+
+
+def tree_rss_bytes(root: int) -> int:
+    """Resident memory of `root` and all its descendants, from /proc."""
+    children: dict[int, list[int]] = {}
+    rss: dict[int, int] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # the process ended while we looked
+        pid, ppid = int(entry), int(fields[1])
+        children.setdefault(ppid, []).append(pid)
+        rss[pid] = int(fields[21]) * PAGE
+    total, todo = 0, [root]
+    while todo:
+        pid = todo.pop()
+        total += rss.get(pid, 0)
+        todo.extend(children.get(pid, []))
+    return total
+
+
+def make_song(minutes: float, path: Path) -> str:
+    """A float32 (N, 2) song of `minutes` saved at `path`; returns what it is made of."""
+    from core.audio import load_audio
+
+    sources = sorted((SHARED / "realdata" / "songs").glob("*.mp3"))
+    if not sources:
+        sources = [SHARED / "testdata" / "real_song_10s.mp3"]
+    samples = int(minutes * 60 * SR)
+    pieces, total = [], 0
+    while total < samples:
+        for source in sources:
+            audio = load_audio(source, SR, mono=False).astype(np.float32)
+            pieces.append(audio)
+            total += len(audio)
+            if total >= samples:
+                break
+    np.save(path, np.concatenate(pieces)[:samples])
+    return ", ".join(s.stem for s in sources)
+
+
+def worker(mix_path: str, out_prefix: str) -> None:
+    """Separate as the engine does; say "done" the moment the stems exist."""
+    import resource
+
+    from core.separation.spleeter_backend import separate_spleeter
+
+    mix = np.load(mix_path, allow_pickle=False)
+    vocals, accompaniment = separate_spleeter(mix)
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+    print(json.dumps({"done": True, "cpu_s": cpu}), flush=True)
+    if out_prefix:
+        np.save(out_prefix + "-vocals.npy", vocals)
+        np.save(out_prefix + "-accompaniment.npy", accompaniment)
+
+
+def measure(impl: str, mix: Path, out_prefix: str) -> dict[str, float]:
+    env = dict(os.environ, MUSICFACE_SPLEETER_IMPL=impl)
+    argv = [sys.executable, __file__, "--worker", str(mix), out_prefix]
+    peak = 0
+    start = time.perf_counter()
+    child = subprocess.Popen(argv, stdout=subprocess.PIPE, text=True, env=env, cwd=REPO)
+    finished = threading.Event()
+
+    def sample() -> None:
+        nonlocal peak
+        while not finished.is_set():
+            peak = max(peak, tree_rss_bytes(child.pid))
+            time.sleep(0.02)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    assert child.stdout is not None
+    result: dict = {}
+    for line in child.stdout:
+        if line.startswith("{"):
+            result = json.loads(line)
+            break
+    wall = time.perf_counter() - start
+    finished.set()
+    sampler.join()
+    if child.wait() != 0 or not result.get("done"):
+        raise SystemExit(f"{impl} run failed (exit {child.returncode})")
+    return {"wall_s": wall, "cpu_s": result["cpu_s"], "peak_gb": peak / 1e9}
+
+
+def correlation(prefix_a: str, prefix_b: str) -> dict[str, float]:
+    out = {}
+    for stem in ("vocals", "accompaniment"):
+        a = np.load(f"{prefix_a}-{stem}.npy").ravel()
+        b = np.load(f"{prefix_b}-{stem}.npy").ravel()
+        out[stem] = float(np.corrcoef(a, b)[0, 1])
+        out[f"{stem}_maxdiff"] = float(np.abs(a - b).max())
+    return out
+
+
+def main() -> None:
+    if len(sys.argv) > 1 and sys.argv[1] == "--worker":
+        worker(sys.argv[2], sys.argv[3])
+        return
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--minutes", type=float, nargs="+", default=[4.0, 10.0])
+    parser.add_argument("--impl", nargs="+", default=["torch", "tensorflow"])
+    args = parser.parse_args()
+
+    from core.separation import spleeter_backend
+
+    usable, why = spleeter_backend.availability()
+    print(f"model: {why}")
+    if not usable:
+        raise SystemExit("no usable Spleeter model: run `make setup`")
+    folder = spleeter_backend.model_dir()
+    for name in ("model.data-00000-of-00001", spleeter_backend.CONVERTED_NAME):
+        if (folder / name).is_file():
+            print(f"  {name}: {(folder / name).stat().st_size / 1e6:.1f} MB")
+    print(f"cores: {len(os.sched_getaffinity(0))}, load average {os.getloadavg()[0]:.1f}")
+    with tempfile.TemporaryDirectory(prefix="musicface-bench-") as temp:
+        for minutes in args.minutes:
+            mix = Path(temp) / f"mix-{minutes:g}.npy"
+            made_of = make_song(minutes, mix)
+            print(f"\n{minutes:g}-minute song ({made_of})")
+            print(f"  {'implementation':<12} {'wall s':>7} {'CPU s':>7} {'peak GB':>8}")
+            prefixes = {}
+            for impl in args.impl:
+                # Stems are kept for the correlation on the first length only.
+                keep = minutes == args.minutes[0]
+                prefixes[impl] = str(Path(temp) / f"{impl}-{minutes:g}") if keep else ""
+                row = measure(impl, mix, prefixes[impl])
+                print(
+                    f"  {impl:<12} {row['wall_s']:7.1f} {row['cpu_s']:7.1f} {row['peak_gb']:8.2f}",
+                    flush=True,
+                )
+            if all(prefixes.get(i) for i in ("torch", "tensorflow")):
+                corr = correlation(prefixes["torch"], prefixes["tensorflow"])
+                print(
+                    "  torch vs tensorflow: correlation vocals {vocals:.6f} (max diff "
+                    "{vocals_maxdiff:.1e}), accompaniment {accompaniment:.6f} (max diff "
+                    "{accompaniment_maxdiff:.1e})".format(**corr)
+                )
+            mix.unlink()
+
+
+if __name__ == "__main__":
+    main()
