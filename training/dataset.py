@@ -7,7 +7,6 @@ row table of `core.features.frame_windows`, see core/model/windows.py).
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,6 +19,7 @@ from core.model.discriminator import centre_frames
 from core.model.normalization import STREAMS, Normalization
 from core.model.windows import cut_windows, window_rows
 from core.rhythm import rhythm_features
+from training.manifest import Manifest, read_manifest
 
 _MFCC_KEYS = {"vocals": "vocals_mfcc", "accomp": "accomp_mfcc", "mix": "mix_mfcc"}
 _TARGET_KEYS = ("expression", "pose", "eye", "eye_long")
@@ -82,18 +82,13 @@ def _expression_order(names: list[str]) -> np.ndarray:
     return np.array([names.index(n) for n in ARKIT_NAMES])
 
 
-def _load_clip(root: Path, entry: dict, subjects: list[str], fps: float, order: np.ndarray) -> Clip:
+def _load_clip(root: Path, entry: dict, manifest: Manifest, order: np.ndarray) -> Clip:
     clip_id = str(entry.get("id", ""))
     path = root / "clips" / f"{clip_id}.npz"
     if not clip_id or not path.is_file():
         raise BadInput(f"dataset clip file missing: {path}")
-    subject = entry.get("subject", 0)
-    if isinstance(subject, str):
-        if subject not in subjects:
-            raise BadInput(f"clip {clip_id}: unknown subject {subject!r}")
-        subject = subjects.index(subject)
-    if not 0 <= int(subject) < max(1, len(subjects)):
-        raise BadInput(f"clip {clip_id}: subject {subject} out of range")
+    subject = manifest.subject_index(entry)
+    fps = manifest.fps
     try:
         with np.load(path, allow_pickle=False) as data:
             content = {k: data[k] for k in data.files}
@@ -137,22 +132,13 @@ class MusicFaceDataset:
 
     def __init__(self, root: str | Path, split: str = "train") -> None:
         self.root = Path(root)
-        manifest_path = self.root / "manifest.json"
-        if not manifest_path.is_file():
-            raise BadInput(f"not a MusicFace dataset (no manifest.json): {self.root}")
-        try:
-            manifest = json.loads(manifest_path.read_text())
-        except (OSError, json.JSONDecodeError) as err:
-            raise BadInput(f"cannot read {manifest_path}: {err}") from err
-        self.fps = float(manifest.get("fps", 30.0))
-        subjects = manifest.get("subjects") or ["subject-0"]
-        if isinstance(subjects, int):
-            subjects = [f"subject-{i}" for i in range(subjects)]
-        self.subjects: list[str] = [str(s) for s in subjects]
-        order = _expression_order(list(manifest.get("expression_names", ARKIT_NAMES)))
-        entries = [c for c in manifest.get("clips", []) if c.get("split", "train") == split]
+        manifest = read_manifest(self.root)
+        self.fps = manifest.fps
+        self.subjects: list[str] = manifest.subjects
+        order = _expression_order(manifest.expression_names)
+        entries = manifest.split(split)
+        self.clips = [_load_clip(self.root, c, manifest, order) for c in entries]
         self.split = split
-        self.clips = [_load_clip(self.root, c, self.subjects, self.fps, order) for c in entries]
 
     def __len__(self) -> int:
         return len(self.clips)

@@ -14,7 +14,6 @@ a single 7 s clip's pose). Per-clip figures are kept in the JSON.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,6 +24,7 @@ from core.errors import BadInput
 from core.face.arkit import ARKIT_INDEX
 from core.progress import ProgressFn, no_progress, scaled
 from training import metrics as M
+from training.manifest import Manifest, read_manifest
 
 BASELINE_SEEDS = 5
 EYE_COLUMN = ARKIT_INDEX["eyeBlinkLeft"]
@@ -107,25 +107,18 @@ class Totals:
         }
 
 
-def read_test_clips(data: Path, split: str = "test") -> tuple[list[dict[str, Any]], list[str]]:
-    manifest_path = data / "manifest.json"
-    if not manifest_path.is_file():
-        raise BadInput(f"not a MusicFace dataset (no manifest.json): {data}")
-    try:
-        manifest = json.loads(manifest_path.read_text())
-    except (OSError, json.JSONDecodeError) as err:
-        raise BadInput(f"cannot read {manifest_path}: {err}") from err
-    subjects = [str(s) for s in manifest.get("subjects") or ["subject-0"]]
-    clips = [c for c in manifest.get("clips", []) if c.get("split", "train") == split]
+def read_test_clips(data: Path, split: str = "test") -> tuple[list[dict[str, Any]], Manifest]:
+    manifest = read_manifest(data)
+    clips = manifest.split(split)
     if not clips:
         raise BadInput(f"{data} has no {split} clips")
     for c in clips:
         if "mixture" not in c:
             raise BadInput(f"clip {c.get('id')} has no mixture file to evaluate on")
-    return clips, subjects
+    return clips, manifest
 
 
-def load_truth(data: Path, entry: dict[str, Any], subjects: list[str]) -> ClipTruth:
+def load_truth(data: Path, entry: dict[str, Any], manifest: Manifest) -> ClipTruth:
     from core.audio import load_audio
 
     path = data / "clips" / f"{entry['id']}.npz"
@@ -137,15 +130,12 @@ def load_truth(data: Path, entry: dict[str, Any], subjects: list[str]) -> ClipTr
     frames = len(content["expression"])
     voice = content.get("voice_activity", np.zeros(frames))
     breath = content.get("breath", np.zeros(frames))
-    subject = entry.get("subject", 0)
-    subject = (
-        subjects.index(subject) if isinstance(subject, str) and subject in subjects else subject
-    )
+    subject = manifest.subject_index(entry)
     mixture = data / entry["mixture"]
     sr = 22050
     return ClipTruth(
         id=str(entry["id"]),
-        subject=int(subject) if isinstance(subject, int) else 0,
+        subject=subject,
         mixture=mixture,
         fps=fps,
         expression=np.asarray(content["expression"], np.float32),
@@ -251,7 +241,7 @@ def evaluate(
     from core.face.model import FaceModel
     from core.generate import generate
 
-    entries, subjects = read_test_clips(data)
+    entries, manifest = read_test_clips(data)
     entries = entries[:limit] if limit else entries
     loaded = [load_checkpoint(path) for path in checkpoints]
     lips = M.LipGeometry(FaceModel.load())
@@ -262,7 +252,7 @@ def evaluate(
     steps = len(entries) * (1 + len(loaded))
     step = 0
     for entry in entries:
-        truth = load_truth(data, entry, subjects)
+        truth = load_truth(data, entry, manifest)
         _accumulate(
             truth_totals, lips, truth, truth.expression, truth.pose, truth.eye, compare=False
         )

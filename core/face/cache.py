@@ -7,22 +7,20 @@ format version, so an upgrade of either rebuilds instead of reading stale data.
 
 from __future__ import annotations
 
-import os
-import tempfile
 import zipfile
 from pathlib import Path
 
 import numpy as np
 
+from core.atomic_write import atomic_write
+from core.cache_folder import musicface_cache_root
+
 # Bump when the set or meaning of the cached arrays changes.
 FORMAT_VERSION = 2
-CACHE_ENV = "MUSICFACE_CACHE"
 
 
 def cache_dir() -> Path:
-    """$MUSICFACE_CACHE, else ~/.cache/musicface."""
-    configured = os.environ.get(CACHE_ENV)
-    return Path(configured) if configured else Path.home() / ".cache" / "musicface"
+    return musicface_cache_root()
 
 
 def cache_path(anny_version: str, directory: Path | None = None) -> Path:
@@ -42,11 +40,5 @@ def read_arrays(path: Path) -> dict[str, np.ndarray] | None:
 def write_arrays(path: Path, arrays: dict[str, np.ndarray]) -> None:
     """Write atomically, so concurrent runs never read a half-written cache."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            np.savez_compressed(stream, **arrays)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    with atomic_write(path) as stream:
+        np.savez_compressed(stream, **arrays)

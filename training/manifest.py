@@ -1,0 +1,66 @@
+"""Reading a dataset's `manifest.json` (DESIGN.md's dataset format), in one place.
+
+Training and evaluation both read it; a manifest written by hand, by the
+synthetic corpus or by `prepare` gets the same defaults and the same errors.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from core.errors import BadInput
+from core.face.arkit import ARKIT_NAMES
+
+
+@dataclass(frozen=True)
+class Manifest:
+    root: Path
+    fps: float
+    subjects: list[str]
+    expression_names: list[str]
+    clips: list[dict[str, Any]]
+    fields: dict[str, Any]  # everything else the manifest says (generator, separator, …)
+
+    def split(self, name: str) -> list[dict[str, Any]]:
+        """The clips of one split (a clip without a split is a training clip)."""
+        return [c for c in self.clips if c.get("split", "train") == name]
+
+    def subject_index(self, entry: dict[str, Any]) -> int:
+        """A clip's subject as an index into `subjects` (given by name or index)."""
+        subject = entry.get("subject", 0)
+        if isinstance(subject, str):
+            if subject not in self.subjects:
+                raise BadInput(f"clip {entry.get('id')}: unknown subject {subject!r}")
+            subject = self.subjects.index(subject)
+        if not isinstance(subject, int) or not 0 <= subject < len(self.subjects):
+            raise BadInput(f"clip {entry.get('id')}: subject {subject} out of range")
+        return subject
+
+
+def read_manifest(root: str | Path) -> Manifest:
+    """The manifest of the dataset folder `root`; BadInput when it is not one."""
+    root = Path(root)
+    path = root / "manifest.json"
+    if not path.is_file():
+        raise BadInput(f"not a MusicFace dataset (no manifest.json): {root}")
+    try:
+        raw = json.loads(path.read_text())
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
+        raise BadInput(f"cannot read {path}: {err}") from err
+    if not isinstance(raw, dict) or not isinstance(raw.get("clips", []), list):
+        raise BadInput(f"{path} does not follow the dataset format (no list of clips)")
+    subjects = raw.get("subjects") or ["subject-0"]
+    if isinstance(subjects, int):  # a count instead of names
+        subjects = [f"subject-{i}" for i in range(subjects)]
+    known = {"fps", "subjects", "expression_names", "clips"}
+    return Manifest(
+        root=root,
+        fps=float(raw.get("fps", 30.0)),
+        subjects=[str(s) for s in subjects],
+        expression_names=[str(n) for n in raw.get("expression_names", ARKIT_NAMES)],
+        clips=[c for c in raw.get("clips", []) if isinstance(c, dict)],
+        fields={k: v for k, v in raw.items() if k not in known},
+    )
