@@ -241,6 +241,18 @@ def separation_threads() -> int:
         return max(1, os.cpu_count() or 1)
 
 
+def _overlap_add(frames: torch.Tensor) -> torch.Tensor:
+    """(channels, count, 4096) frames at hop 1024 → (channels, (count + 3)·1024):
+    each frame is 4 hops long, so 4 shifted adds do it."""
+    channels, count, _ = frames.shape
+    hops = FRAME_LENGTH // FRAME_STEP
+    quarters = frames.reshape(channels, count, hops, FRAME_STEP)
+    out = torch.zeros(channels, count + hops - 1, FRAME_STEP)
+    for j in range(hops):
+        out[:, j : j + count] += quarters[:, :, j]
+    return out.reshape(channels, -1)
+
+
 @torch.inference_mode()
 def separate(
     model: Spleeter2Stems,
@@ -256,6 +268,7 @@ def separate(
     frames = _frame_count(samples)
     padded = _Padded(mix)
     window = torch.hann_window(FRAME_LENGTH, periodic=True)
+    synthesis = window * WINDOW_COMPENSATION
     outputs = [np.zeros((samples, 2), np.float32) for _ in STEMS]
     chunk_frames = segments_per_chunk * SEGMENT_FRAMES
     starts = range(0, frames, chunk_frames)
@@ -264,32 +277,18 @@ def separate(
         start = first * FRAME_STEP
         stop = start + (count - 1) * FRAME_STEP + FRAME_LENGTH
         audio = torch.from_numpy(padded.read(start, stop)).T  # (2, samples)
-        stft = torch.stft(
-            audio,
-            FRAME_LENGTH,
-            FRAME_STEP,
-            window=window,
-            center=False,
-            return_complex=True,
-        )  # (2, 2049, count)
+        # Frames as rows, (2, count, 4096): every FFT then runs on contiguous memory.
+        framed = audio.unfold(1, FRAME_LENGTH, FRAME_STEP) * window
+        stft = torch.fft.rfft(framed, dim=-1)[:, :, :BINS]  # the bins above get mask 0
         segments = -(-count // SEGMENT_FRAMES)
-        magnitude = stft[:, :BINS, :].abs()
-        magnitude = F.pad(magnitude, (0, segments * SEGMENT_FRAMES - count))
-        # (2, bins, segments·512) → (segments, 2, 512, bins): the network's layout.
-        batch = magnitude.reshape(2, BINS, segments, SEGMENT_FRAMES).permute(2, 0, 3, 1)
+        magnitude = F.pad(stft.abs(), (0, 0, 0, segments * SEGMENT_FRAMES - count))
+        # (2, segments·512, bins) → (segments, 2, 512, bins), stored channels-last.
+        batch = magnitude.reshape(2, segments, SEGMENT_FRAMES, BINS).permute(1, 0, 2, 3)
         masks = model(batch.contiguous(memory_format=torch.channels_last))
         for output, mask in zip(outputs, masks, strict=True):
-            mask = mask.permute(1, 3, 0, 2).reshape(2, BINS, -1)[:, :, :count]
-            masked = stft[:, :BINS, :] * mask  # the bins above are masked to zero
-            masked = F.pad(masked, (0, 0, 0, stft.shape[1] - BINS))
-            frames_time = torch.fft.irfft(masked, n=FRAME_LENGTH, dim=1)  # (2, 4096, count)
-            frames_time = frames_time * (window * WINDOW_COMPENSATION)[None, :, None]
-            waveform = F.fold(
-                frames_time,
-                output_size=(1, stop - start),
-                kernel_size=(1, FRAME_LENGTH),
-                stride=(1, FRAME_STEP),
-            ).reshape(2, -1)
+            mask = mask.permute(1, 0, 2, 3).reshape(2, -1, BINS)[:, :count]
+            # irfft zero-fills the bins above BINS: the "zeros" mask extension.
+            waveform = _overlap_add(torch.fft.irfft(stft * mask, n=FRAME_LENGTH) * synthesis)
             # Into the song's time: the padded signal starts 4096 samples early.
             lo, hi = max(start - FRAME_LENGTH, 0), min(stop - FRAME_LENGTH, samples)
             if hi > lo:
