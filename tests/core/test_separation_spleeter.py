@@ -1,8 +1,9 @@
-"""The real Spleeter code path, in `.venv-spleeter`, on a random-weight 2stems model.
+"""The Spleeter backend on a random-weight 2stems model: the PyTorch implementation
+(default) and the spleeter package in `.venv-spleeter` (MUSICFACE_SPLEETER_IMPL=tensorflow).
 
-The released weights cannot be downloaded on build machines, so a session fixture
+Tests must not depend on the released weights being installed, so a session fixture
 makes a checkpoint with Spleeter's own model function (the released model's 149
-variables). Every test that starts TensorFlow costs seconds: they share it.
+variables). Every TensorFlow start (make, convert, separate) costs seconds: few do.
 """
 
 from __future__ import annotations
@@ -69,7 +70,7 @@ def test_spleeter_separates_in_chunks_and_caches(
 ) -> None:
     monkeypatch.setenv("MODEL_PATH", str(random_model_root))
     assert choose_backend("auto", None, None)[0] == "spleeter"
-    # 26 s: two chunks of 23.7 s crossfaded over 2 s. Tones below Spleeter's 11 kHz
+    # 26 s: three 512-frame segments, two chunks. Tones below Spleeter's 11 kHz
     # band, where the two masks sum to one, so the stems must add up to the song.
     t = np.arange(26 * SR) / SR
     tones = 0.2 * np.sin(2 * np.pi * 220 * t) + 0.1 * np.sin(2 * np.pi * 1500 * t + 1.0)
