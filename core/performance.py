@@ -20,9 +20,10 @@ import numpy as np
 from core.atomic_write import atomic_write
 from core.errors import BadInput
 from core.face.arkit import ARKIT_NAMES
+from core.tasks import TASKS
 
 POSE_CHANNELS = ("rot_x", "rot_y", "rot_z", "loc_x", "loc_y", "loc_z")
-ATTENTION_TASKS = ("expression", "pose", "eye")
+ATTENTION_TASKS = TASKS  # one attention curve set per task
 _REQUIRED = ("fps", "names", "expression", "pose", "eye_long", "eye_blink", "meta")
 
 

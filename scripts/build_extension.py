@@ -37,6 +37,7 @@ VENDORED = (
     "core/face/names.py",
     "core/face/template.py",
     "core/separation/names.py",
+    "core/tasks.py",
 )
 ALLOWED_THIRD_PARTY = {"numpy"}
 _FROM_CORE = re.compile(r"^(\s*)from core((?:\.\w+)*) import ", re.MULTILINE)

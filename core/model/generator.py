@@ -26,8 +26,7 @@ from core.model.egn import EGN
 from core.model.esgn import LongClosureMLP
 from core.model.pgn import PGN, PoseMLP
 from core.model.tsae import TSAE, AudioEncoder, encode_frames, with_subject
-
-TASKS: tuple[str, ...] = ("expression", "pose", "eye")
+from core.tasks import TASKS
 
 
 @dataclass

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from core.errors import BadInput
 from core.progress import ProgressFn
+from core.separation.names import SEPARATORS
 
 NAME = "evaluate"
 HELP = "evaluate checkpoints on a dataset's test split (mixture in, the engine's real path)"
@@ -24,7 +25,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--separator",
-        choices=("auto", "spleeter", "dsp", "none"),
+        choices=SEPARATORS,
         default="dsp",
         help="how generate() splits each test mixture (default: dsp)",
     )
