@@ -111,13 +111,15 @@ def run(args: argparse.Namespace, progress: ProgressFn) -> int:
             keyframes += ["--fps", repr(args.fps)]
         if args.simplify:
             keyframes += ["--simplify", repr(args.simplify)]
-        for line in run_headless("keyframes", keyframes, "writing the keyframes failed"):
-            print(line, file=sys.stderr)  # the take's summary and warnings (no sound strip…)
+        summary = run_headless("keyframes", keyframes, "writing the keyframes failed", args.debug)
+    for line in summary:
+        print(line, file=sys.stderr)  # the take's summary and warnings (no sound strip…)
     progress("keyframes", 0.9)
     if args.preview is not None:
         preview = [str(out.resolve()), str(args.preview.resolve()), "--head", target.object_name,
                    "--engine", args.preview_engine]  # fmt: skip
-        run_headless("preview", preview, f"preview render failed ({args.preview_engine})")
+        failure = f"preview render failed ({args.preview_engine})"
+        run_headless("preview", preview, failure, args.debug)
         progress("preview", 1.0)
     args.done_path = out
     return 0
@@ -134,16 +136,19 @@ def headless_module(name: str) -> str:
     return next(iter(found)).module
 
 
-def run_headless(name: str, argv: list[str], failure: str) -> list[str]:
+def run_headless(name: str, argv: list[str], failure: str, debug: bool = False) -> list[str]:
     """Run a headless program of the Blender side with this interpreter; its stderr lines.
 
     Its one-line error and exit code become the same error here (BadInput for 2, …);
-    a crash (no error line: Blender aborted) is `failure` and its last words."""
-    command = [sys.executable, "-m", headless_module(name), *argv]
+    a crash (no error line: Blender aborted) is `failure` and its last words. With
+    `debug`, the program shows its tracebacks and all it said is passed on."""
+    command = [sys.executable, "-m", headless_module(name), *argv, *(["--debug"] if debug else [])]
     done = subprocess.run(command, capture_output=True, text=True, check=False)
     lines = done.stderr.strip().splitlines()
     if done.returncode == 0:
         return lines
+    if debug:
+        print(done.stderr, file=sys.stderr)
     prefix = "musicface: error: "
     errors = [line.removeprefix(prefix) for line in lines if line.startswith(prefix)]
     if errors:
