@@ -84,16 +84,6 @@ def check_arguments(args: argparse.Namespace) -> None:
         raise bad_input("--render-size and --render-samples must be 1 or more")
 
 
-def open_blend(path: Path) -> None:
-    if not path.is_file():
-        raise _module("core_link").BadInput(f"blend file not found: {path}")
-    try:
-        bpy.ops.wm.open_mainfile(filepath=str(path.resolve()))
-    except RuntimeError as err:
-        message = _module("headless").blender_error(err)
-        raise _module("core_link").BadInput(f"cannot open {path}: {message}") from err
-
-
 def output_path(out: Path | None) -> Path:
     bad_input = _module("core_link").BadInput
     if out is None:
@@ -192,7 +182,7 @@ def run(args: argparse.Namespace) -> int:
     """The job. Anything the user can fix raises the engine's errors (one line, exit code)."""
     check_arguments(args)
     if args.blend is not None:
-        open_blend(args.blend)
+        _module("headless").open_blend(args.blend)
     ensure_registered()
     out = output_path(args.out)
     head = find_head(args.target)

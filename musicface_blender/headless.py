@@ -1,4 +1,5 @@
-"""Ending a headless run (batch script, preview render): one line and the right exit code.
+"""What the headless runs (batch script, preview render) share: opening the user's .blend,
+and ending in one line and the right exit code.
 
 Exit codes are the engine's (core/errors.py): 0 ok, 2 bad input, 3 missing model or
 engine, 1 anything else. A user never sees a traceback unless they ask (--debug).
@@ -10,10 +11,11 @@ import os
 import sys
 import traceback
 from collections.abc import Callable
+from pathlib import Path
 
 import bpy
 
-from .core_link import MusicFaceError
+from .core_link import BadInput, MusicFaceError
 
 PROG = "musicface"
 
@@ -43,6 +45,16 @@ def blender_error(err: Exception) -> str:
     lines = [line.strip() for line in str(err).splitlines() if line.strip()]
     first = lines[0] if lines else type(err).__name__
     return first.removeprefix("Error:").strip()
+
+
+def open_blend(path: Path) -> None:
+    """Open the user's .blend; one that is missing or unreadable is bad input."""
+    if not path.is_file():
+        raise BadInput(f"blend file not found: {path}")
+    try:
+        bpy.ops.wm.open_mainfile(filepath=str(path.resolve()))
+    except RuntimeError as err:
+        raise BadInput(f"cannot open {path}: {blender_error(err)}") from err
 
 
 def exit_now(code: int) -> None:

@@ -14,7 +14,7 @@ from pathlib import Path
 import bpy
 
 from .core_link import HEAD_OBJECT, BadInput, MusicFaceError
-from .headless import blender_error, exit_now, run_job
+from .headless import blender_error, exit_now, open_blend, run_job
 
 ENGINES = {
     "cycles": "CYCLES",
@@ -139,12 +139,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def render_saved_take(args) -> int:
-    if not args.blend.is_file():
-        raise BadInput(f"blend file not found: {args.blend}")
-    try:
-        bpy.ops.wm.open_mainfile(filepath=str(args.blend.resolve()))
-    except RuntimeError as err:
-        raise BadInput(f"cannot open {args.blend}: {blender_error(err)}") from err
+    open_blend(args.blend)
     head = bpy.data.objects.get(args.head)
     if head is None:
         raise BadInput(f"no object {args.head!r} in {args.blend}")
