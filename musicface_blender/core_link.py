@@ -1,9 +1,10 @@
 """The engine's numpy/stdlib-only modules that the add-on shares, so each idea lives once.
 
 The Performance format and its resampling (core/performance.py), the errors and
-their exit codes (core/errors.py), the ARKit names and the shape-key name matching
-(core/face/) and the separator names (core/separation/names.py) are defined by
-the engine. The add-on never copies them in the repository:
+their exit codes (core/errors.py), the task and stream names (core/tasks.py,
+core/streams.py), the ARKit names and the shape-key name matching (core/face/) and
+the separator names (core/separation/names.py) are defined by the engine. The add-on
+never copies them in the repository:
 
 - in a built extension, scripts/build_extension.py vendors those modules under
   `musicface_blender/_vendor/core/` at build time (their `core.` imports made
@@ -20,7 +21,7 @@ from pathlib import Path
 from types import ModuleType
 
 try:
-    from ._vendor.core import errors, performance
+    from ._vendor.core import errors, performance, streams, tasks
     from ._vendor.core.face import arkit, names, template
     from ._vendor.core.separation import names as separation_names
 except ModuleNotFoundError as missing:
@@ -33,7 +34,7 @@ except ModuleNotFoundError as missing:
         except ModuleNotFoundError:
             sys.path.append(str(_repository))
     import core
-    from core import errors, performance  # type: ignore[no-redef]
+    from core import errors, performance, streams, tasks  # type: ignore[no-redef]
     from core.face import arkit, names, template  # type: ignore[no-redef]
 
     def _alone(relative: str) -> ModuleType:
@@ -58,6 +59,8 @@ ARKIT_NAMES: tuple[str, ...] = arkit.ARKIT_NAMES
 HEAD_OBJECT: str = template.HEAD_OBJECT
 PIVOT_OBJECT: str = template.PIVOT_OBJECT
 SEPARATORS: tuple[str, ...] = separation_names.SEPARATORS
+TASKS: tuple[str, ...] = tasks.TASKS
+SEPARATED_STREAMS: tuple[str, ...] = streams.SEPARATED  # vocals, accompaniment
 
 
 def match_shape_keys(wanted: tuple[str, ...], available: list[str]) -> dict[str, str]:

@@ -3,7 +3,8 @@
 build/extension/musicface/ gets the add-on (musicface_blender/*), the repository's
 blender_manifest.toml beside its __init__.py, the head template, and the engine's
 numpy/stdlib-only modules the add-on shares (the Performance format, errors and
-exit codes, ARKit names, shape-key name matching, template and separator names)
+exit codes, task and stream names, ARKit names, shape-key name matching, template
+and separator names)
 vendored under `_vendor/core/` with their `core.` imports made relative. A package
 whose own `__init__.py` is not listed (core/separation/'s imports the separators)
 gets an empty one, so the vendored module comes without what the package pulls in.
@@ -38,6 +39,7 @@ VENDORED = (
     "core/face/template.py",
     "core/separation/names.py",
     "core/tasks.py",
+    "core/streams.py",
 )
 ALLOWED_THIRD_PARTY = {"numpy"}
 _FROM_CORE = re.compile(r"^(\s*)from core((?:\.\w+)*) import ", re.MULTILINE)

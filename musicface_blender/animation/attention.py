@@ -2,8 +2,9 @@
 
 The ATM's attention (3 tasks, T, C) covers the concatenated features f_v ⊕ f_b,
 so the first half of C belongs to the vocal stream and the second half to the
-accompaniment. Two per-frame means per task are enough to read in the Graph
-Editor; the full maps stay in the Performance file.
+accompaniment (the engine's task and stream names, through core_link). Two
+per-frame means per task are enough to read in the Graph Editor; the full maps stay
+in the Performance file.
 """
 
 from __future__ import annotations
@@ -11,9 +12,9 @@ from __future__ import annotations
 import bpy
 import numpy as np
 
+from ..core_link import SEPARATED_STREAMS, TASKS
 from .fcurves import Take
 
-TASKS = ("expression", "pose", "eye")
 GROUP = "MusicFace attention"
 PREFIX = "musicface_attention_"
 
@@ -23,12 +24,13 @@ def attention_summary(attention: np.ndarray) -> dict[str, np.ndarray]:
     curves: dict[str, np.ndarray] = {}
     channels = attention.shape[2]
     half = channels // 2
+    first, second = SEPARATED_STREAMS  # f_v ⊕ f_b: the vocal half, then the accompaniment's
     for task, maps in zip(TASKS, attention, strict=False):
         if half == 0:
             curves[f"{task}_all"] = maps.mean(axis=1)
             continue
-        curves[f"{task}_vocals"] = maps[:, :half].mean(axis=1)
-        curves[f"{task}_accompaniment"] = maps[:, half:].mean(axis=1)
+        curves[f"{task}_{first}"] = maps[:, :half].mean(axis=1)
+        curves[f"{task}_{second}"] = maps[:, half:].mean(axis=1)
     return curves
 
 
