@@ -18,6 +18,7 @@ import torch
 
 from core.atomic_write import atomic_write
 from core.audio import file_sha256
+from core.device import resolve_device
 from core.errors import BadInput, MissingModel
 from core.model.config import GeneratorConfig
 from core.model.generator import MusicFaceGenerator
@@ -96,8 +97,12 @@ def read_checkpoint_file(path: str | Path) -> dict[str, Any]:
     return data
 
 
-def load_checkpoint(path: str | Path | None = None, device: str = "cpu") -> LoadedGenerator:
-    """Load a generator; `None` means the default checkpoint shipped in core/assets."""
+def load_checkpoint(
+    path: str | Path | None = None, device: str | torch.device = "auto"
+) -> LoadedGenerator:
+    """Load a generator onto `device` (core/device.py; auto: the GPU when present, else
+    the CPU); `None` means the default checkpoint shipped in core/assets."""
+    target = resolve_device(device)  # an unusable --device fails before any file is read
     if path is None:
         if not DEFAULT_CHECKPOINT.is_file():
             raise MissingModel(
@@ -114,7 +119,7 @@ def load_checkpoint(path: str | Path | None = None, device: str = "cpu") -> Load
     except RuntimeError as err:
         first = str(err).splitlines()[0]
         raise BadInput(f"{path.name}: weights do not match its config ({first})") from err
-    model.to(device).eval()
+    model.to(target).eval()
     return LoadedGenerator(
         model=model,
         normalization=Normalization.from_dict(data["normalization"]),

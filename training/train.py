@@ -33,6 +33,7 @@ import torch
 from torch import nn
 
 from core.checkpoints import atomic_torch_save, checkpoint_dict
+from core.device import resolve_device
 from core.errors import BadInput
 from core.face.arkit import ARKIT_INDEX
 from core.model.config import GeneratorConfig
@@ -93,18 +94,6 @@ def side_paths(out: Path) -> tuple[Path, Path, Path]:
         stem.with_name(stem.name + ".log.jsonl"),
         stem.with_name(stem.name + ".loss.png"),
     )
-
-
-def pick_device(name: str, local_rank: int = 0) -> torch.device:
-    if name == "auto":
-        name = "cuda" if torch.cuda.is_available() else "cpu"
-    if name.startswith("cuda"):
-        if not torch.cuda.is_available():
-            raise BadInput("--device cuda asked for, but no CUDA GPU is available")
-        return torch.device(f"cuda:{local_rank}" if name == "cuda" else name)
-    if name != "cpu":
-        raise BadInput(f"unknown device {name!r} (auto, cpu, cuda, cuda:N)")
-    return torch.device("cpu")
 
 
 def learning_rate(base: float, step: int, total: int) -> float:
@@ -282,7 +271,7 @@ def _join_processes(device: str) -> Process:
     if world > 1 and not torch.distributed.is_initialized():
         backend = "nccl" if torch.cuda.is_available() else "gloo"
         torch.distributed.init_process_group(backend)
-    chosen = pick_device(device, local_rank)
+    chosen = resolve_device(device, local_rank)
     if chosen.type == "cuda":
         torch.cuda.set_device(chosen)  # NCCL needs each process on its own GPU
     return Process(world, rank, chosen)

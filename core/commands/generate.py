@@ -6,7 +6,11 @@ import argparse
 import sys
 from pathlib import Path
 
-from core.commands.song_arguments import add_model_arguments, add_song_arguments
+from core.commands.song_arguments import (
+    add_device_argument,
+    add_model_arguments,
+    add_song_arguments,
+)
 from core.errors import BadInput
 from core.progress import ProgressFn
 
@@ -17,12 +21,14 @@ HELP = "turn a song into a Performance (.npz): ARKit expression, head pose, eye 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_song_arguments(parser, "output Performance .npz")
     add_model_arguments(parser)
+    add_device_argument(parser)
     parser.add_argument(
         "--fps", type=float, help="resample the Performance to this frame rate (default 30)"
     )
 
 
 def run(args: argparse.Namespace, progress: ProgressFn) -> int:
+    from core.checkpoints import load_checkpoint
     from core.generate import generate
 
     out: Path = args.out
@@ -32,9 +38,11 @@ def run(args: argparse.Namespace, progress: ProgressFn) -> int:
         raise BadInput(f"output folder does not exist: {out.parent}")
     if args.fps is not None and not args.fps > 0:
         raise BadInput(f"--fps must be positive, got {args.fps}")
+    # Loaded here, on the device asked for; generate() would load it on the default one.
+    loaded = load_checkpoint(args.checkpoint, device=args.device)
     performance = generate(
         args.song,
-        checkpoint=args.checkpoint,
+        checkpoint=loaded,
         separator=args.separator,
         subject=args.subject,
         seed=args.seed,

@@ -1,9 +1,12 @@
-"""The song and separation arguments that `features`, `generate` and `animate` share."""
+"""The song, separation and model arguments that `features`, `generate` and `animate`
+share, and `--device` for the commands that run the generator."""
 
 from __future__ import annotations
 
 import argparse
 from pathlib import Path
+
+from core.device import DEVICE_HELP
 
 SEPARATORS = ("auto", "spleeter", "dsp", "none")
 
@@ -29,3 +32,8 @@ def add_model_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--subject", type=int, default=0, help="singer style index (default 0)")
     parser.add_argument("--seed", type=int, default=0, help="take seed: blinks vary with it")
+
+
+def add_device_argument(parser: argparse.ArgumentParser) -> None:
+    """--device: where the generator runs (resolved by core/device.py)."""
+    parser.add_argument("--device", default="auto", help=DEVICE_HELP)

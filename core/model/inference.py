@@ -46,7 +46,8 @@ def run_generator(
 ) -> FrameCurves:
     """mfccs: raw (N, 26) 100 fps MFCCs for each stream in `stream_names(model)`, and
     for `model.config.rhythm_stream` (the mixture's, "mix") when the pose head reads
-    the beat phase."""
+    the beat phase. Runs on the model's device (load_checkpoint puts it on the GPU
+    when present); the curves come back as numpy on the CPU."""
     model.eval()
     # Trained weights drive some activations into float32's subnormal range, where
     # x86 arithmetic is many times slower (the network pass of a 4-minute song:

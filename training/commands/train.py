@@ -11,6 +11,7 @@ import os
 import sys
 from pathlib import Path
 
+from core.device import DEVICE_HELP
 from core.errors import BadInput
 from core.model.config import VARIANTS
 from core.progress import ProgressFn
@@ -40,7 +41,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--window", type=int, default=128, help="frames per crop (default 128)")
     parser.add_argument("--lr", type=float, default=1e-4, help="Adam learning rate (default 1e-4)")
     parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
-    parser.add_argument("--device", default="auto", help="auto, cpu, cuda or cuda:N (default auto)")
+    parser.add_argument("--device", default="auto", help=DEVICE_HELP)
     parser.add_argument(
         "--resume", action="store_true", help="continue from <out>.state.pt if it exists"
     )
