@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -14,9 +15,11 @@ from core.separation import dsp
 from tests.conftest import run_train_cli
 from training import metrics as M
 from training.synth.corpus import fresh_clips, write_corpus
+from training.synth.effects import compressor_gain, mp3_round_trip, reverb, room
 from training.synth.espeak import speaker
 from training.synth.melody import rhythm
 from training.synth.phonemes import articulation, is_vowel
+from training.synth.realism import Realism
 
 SHORT = (6.0, 8.0)
 
@@ -79,7 +82,11 @@ def test_corpus_follows_the_dataset_contract(corpus: Path) -> None:
     assert manifest["fps"] == 30.0
     assert manifest["expression_names"] == list(ARKIT_NAMES)
     assert len(manifest["subjects"]) >= 3
-    assert manifest["generator"]["dsp_version"] == dsp.VERSION  # the separator it needs
+    generator = manifest["generator"]
+    # The separator the features came from, and its version: the one a model needs.
+    assert generator["separator"] == "dsp" and generator["separator_version"] == f"dsp{dsp.VERSION}"
+    assert generator["dsp_version"] == dsp.VERSION
+    assert generator["realism"]["mp3"] == Realism().mp3
     assert [c["split"] for c in manifest["clips"]] == ["train", "train", "test"]
     for entry in manifest["clips"]:
         assert entry["subject"] in manifest["subjects"]
@@ -99,13 +106,17 @@ def test_corpus_follows_the_dataset_contract(corpus: Path) -> None:
         assert float(data["fps"]) == 30.0
         for key in ("expression", "eye", "eye_long"):
             assert data[key].min() >= 0.0 and data[key].max() <= 1.0
-        # The mixture is the sum of its stems (up to 16-bit rounding).
+        # The mixture is the sum of its stems (up to 16-bit rounding; after mp3 coding,
+        # up to the codec's error).
         mix, sr = sf.read(corpus / entry["mixture"], dtype="float32")
         vocals, _ = sf.read(corpus / entry["vocals"], dtype="float32")
         band, _ = sf.read(corpus / entry["accompaniment"], dtype="float32")
-        assert mix.shape == band.shape and mix.shape[1] == 2 and len(vocals) == len(mix)
+        assert mix.shape == band.shape == vocals.shape and mix.shape[1] == 2
         assert abs(len(mix) / sr - entry["seconds"]) < 0.01
-        assert np.abs(mix - band - vocals[:, None]).max() < 2e-4
+        if entry["mp3_kbps"] is None:
+            assert np.abs(mix - band - vocals).max() < 2e-4
+        else:
+            assert np.corrcoef(mix[:, 0], (band + vocals)[:, 0])[0, 1] > 0.95
 
 
 def test_the_training_loader_reads_the_corpus(corpus: Path) -> None:
@@ -205,6 +216,8 @@ def test_synth_command_writes_a_corpus(tmp_path: Path) -> None:
     assert json.loads(done.stdout.strip().splitlines()[-1]) == {"done": str(out / "manifest.json")}
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["generator"]["stems"] == "clean" and len(manifest["clips"]) == 1
+    assert manifest["generator"]["separator"] == "clean"
+    assert manifest["generator"]["separator_version"] is None
     assert manifest["generator"]["dsp_version"] is None
     assert (out / manifest["clips"][0]["mixture"]).is_file()
 
@@ -238,3 +251,140 @@ def test_a_lead_instrument_plays_where_nobody_sings() -> None:
         only_outside_voice += max(sung, default=0.0) == 0.0
     # Most songs have a lead, and most leads stop when the voice comes in.
     assert 6 <= with_lead <= 11 and only_outside_voice >= with_lead // 2
+
+
+def test_synth_command_says_when_spleeter_is_missing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    empty = tmp_path / "models"
+    empty.mkdir()
+    monkeypatch.setenv("MODEL_PATH", str(empty))  # the child process reads it
+    done = run_train_cli(
+        "synth", "--out", str(tmp_path / "c"), "--songs", "1", "--separator", "spleeter"
+    )
+    assert done.returncode == 3 and "Traceback" not in done.stderr
+    assert "spleeter" in done.stderr.lower() and not (tmp_path / "c" / "manifest.json").exists()
+
+
+# The realism effects: each is present when its chance is 1, absent at 0, and draws
+# from its own generator, so switching it leaves the rest of the clip unchanged.
+@pytest.fixture(scope="module")
+def with_and_without() -> dict[str, tuple]:
+    """Clip 6 of seed 5 (it has a harmony and an answer) with one effect at a time."""
+    off = Realism.off()
+    variants = {
+        "off": off,
+        "backing": replace(off, backing=1.0),
+        "rap": replace(off, rap=1.0),
+        "reverb": replace(off, reverb=1.0, compression=1.0),
+        "mp3": replace(off, mp3=1.0),
+    }
+    return {
+        name: next(fresh_clips(5, [6], SHORT, stems="clean", realism=realism))
+        for name, realism in variants.items()
+    }
+
+
+_TRUTH = ("expression", "pose", "eye", "eye_long", "voice_activity", "phone_times", "beats")
+
+
+def test_backing_vocals_fill_the_vocal_stem_but_not_the_mouth(with_and_without: dict) -> None:
+    dry, wet = with_and_without["off"], with_and_without["backing"]
+    kinds = set(wet.info["backing"])
+    assert dry.info["backing"] == [] and "answer" in kinds and kinds - {"answer"}
+    for key in _TRUTH:  # the face follows the lead only
+        np.testing.assert_array_equal(dry.arrays[key], wet.arrays[key])
+    # The lead is untouched (up to the mixture's peak normalisation).
+    unit = lambda x: x / np.abs(x).max()  # noqa: E731
+    np.testing.assert_allclose(unit(dry.lead), unit(wet.lead), atol=1e-5)
+    np.testing.assert_allclose(dry.vocals, dry.lead, atol=1e-6)
+    others = (wet.vocals - wet.lead).mean(axis=1)
+    sr, fps = wet.sr, 30.0
+    sung = np.repeat(wet.arrays["voice_activity"].astype(bool), sr / fps)[: len(others)]
+    energy_sung = float(np.mean(others[: len(sung)][sung] ** 2))
+    lead_sung = float(np.mean(wet.lead.mean(axis=1)[: len(sung)][sung] ** 2))
+    assert 0.01 < energy_sung / lead_sung < 1.0  # quieter voices along the lead
+    jaw = wet.arrays["expression"][:, ARKIT_INDEX["jawOpen"]]
+    (start, end), *_ = wet.arrays["backing_answers"]
+    a, b = int(start * sr), int(end * sr)
+    assert float(np.mean(others[a:b] ** 2)) > 0.02 * lead_sung  # a voice answers in the rest
+    inside = slice(int(start * fps) + 1, int(end * fps))
+    assert not wet.arrays["voice_activity"][inside].any()  # the lead rests
+    assert jaw[inside].max() < 0.05  # with the mouth shut
+    assert not np.array_equal(dry.mixture, wet.mixture)
+    assert np.abs(wet.vocals[:, 0] - wet.vocals[:, 1]).max() > 1e-3  # panned
+
+
+def test_rap_is_fast_and_level(with_and_without: dict) -> None:
+    sung, rap = with_and_without["off"], with_and_without["rap"]
+    assert rap.info["rap"] and not sung.info["rap"]
+
+    def rate_and_spread(clip) -> tuple[float, float, float]:
+        notes = clip.arrays["notes"]
+        length = float(np.median(notes[:, 1] - notes[:, 0]))
+        steps = np.abs(np.diff(notes[:, 2]))
+        return len(notes) / float(np.sum(notes[:, 1] - notes[:, 0])), length, float(steps.mean())
+
+    rap_rate, rap_length, rap_step = rate_and_spread(rap)
+    sung_rate, sung_length, sung_step = rate_and_spread(sung)
+    beat = 60.0 / rap.info["bpm"]
+    assert rap_length <= beat / 2 + 1e-6 < sung_length or rap_rate > 1.5 * sung_rate
+    assert rap_step < 1.5 and rap_step < sung_step  # the pitch barely moves
+    # The mouth still follows every syllable.
+    assert len(rap.arrays["phone_names"]) > len(sung.arrays["phone_names"])
+
+
+def test_reverb_rings_on_after_the_voice_and_compression_evens_it() -> None:
+    sr = 8000
+    rng = np.random.default_rng(0)
+    dry = np.zeros(sr * 2, np.float32)
+    dry[: sr // 2] = np.sin(2 * np.pi * 220 * np.arange(sr // 2) / sr)
+    wet = reverb(dry, room(rng, sr, 1.2), 0.4)
+    assert wet.shape == (len(dry), 2)
+    tail = slice(sr // 2 + sr // 10, sr)
+    assert float(np.mean(wet[tail] ** 2)) > 1e-4 and not np.any(dry[tail])
+    assert np.abs(wet[:, 0] - wet[:, 1]).max() > 1e-3  # a wide room
+    assert reverb(dry, room(np.random.default_rng(0), sr, 1.2), 0.4).tobytes() == wet.tobytes()
+    loud_quiet = np.concatenate([dry[: sr // 2], 0.1 * dry[: sr // 2]])
+    squashed = loud_quiet * compressor_gain(loud_quiet, sr, -12.0, 4.0)
+    # Steady parts: the second quarter second (loud) against the last (quiet).
+    steady_loud, quiet = slice(sr // 4, sr // 2), slice(-sr // 4, None)
+    before = np.abs(loud_quiet[steady_loud]).max() / np.abs(loud_quiet[quiet]).max()
+    after = np.abs(squashed[steady_loud]).max() / np.abs(squashed[quiet]).max()
+    assert after < 0.5 * before  # 20 dB apart before; 9 dB less after (-12 dB, 4:1)
+
+
+def test_voice_effects_in_a_clip(with_and_without: dict) -> None:
+    dry, wet = with_and_without["off"], with_and_without["reverb"]
+    assert "reverb" in wet.info and "voice_compression" in wet.info
+    for key in _TRUTH:
+        np.testing.assert_array_equal(dry.arrays[key], wet.arrays[key])
+    last = float(wet.arrays["phone_times"][-1, 1])
+    after = slice(int((last + 0.05) * wet.sr), int((last + 0.3) * wet.sr))
+    assert float(np.mean(wet.vocals[after] ** 2)) > 10 * float(np.mean(dry.vocals[after] ** 2))
+
+
+def test_mp3_round_trip_dulls_the_high_band() -> None:
+    sr = 22050
+    rng = np.random.default_rng(1)
+    t = np.arange(sr) / sr
+    audio = (0.1 * rng.normal(size=(sr, 2)) + 0.3 * np.sin(2 * np.pi * 440 * t)[:, None]).astype(
+        np.float32
+    )
+    coded = mp3_round_trip(audio, sr, 64)
+    assert coded.shape == audio.shape and coded.dtype == np.float32
+    spectrum = lambda x: np.abs(np.fft.rfft(x[:, 0])) ** 2  # noqa: E731
+    freqs = np.fft.rfftfreq(sr, 1 / sr)
+    high = freqs > 8000
+    assert spectrum(coded)[high].sum() < 0.85 * spectrum(audio)[high].sum()
+    assert np.corrcoef(coded[:, 0], audio[:, 0])[0, 1] > 0.9  # aligned, same song
+    np.testing.assert_array_equal(coded, mp3_round_trip(audio, sr, 64))
+
+
+def test_mp3_changes_the_mixture_not_the_stems(with_and_without: dict) -> None:
+    dry, coded = with_and_without["off"], with_and_without["mp3"]
+    assert coded.info["mp3_kbps"] in (64, 96, 128, 160, 192) and dry.info["mp3_kbps"] is None
+    np.testing.assert_array_equal(dry.vocals, coded.vocals)
+    np.testing.assert_array_equal(dry.accompaniment, coded.accompaniment)
+    assert not np.array_equal(dry.mixture, coded.mixture)
+    assert not np.array_equal(dry.arrays["mix_mfcc"], coded.arrays["mix_mfcc"])

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 from pathlib import Path
 
-from core.errors import BadInput
+from core.errors import BadInput, MissingModel
 from core.progress import ProgressFn
 
 NAME = "synth"
+# training.synth.separator.SEPARATORS; spelled out so --help does not import the synthesiser.
+SEPARATORS = ("spleeter", "dsp", "none", "clean")
 HELP = "synthesise a singing corpus with exact ground truth (DESIGN.md dataset format)"
 
 
@@ -27,11 +30,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--test-fraction", type=float, default=0.1, help="share of clips held out for testing"
     )
     parser.add_argument(
+        "--separator",
+        choices=("auto", *SEPARATORS),
+        default="auto",
+        help="where the vocal/accompaniment features come from: a separator run on the "
+        "mixture, as at inference (auto: spleeter when its model is installed, else dsp), "
+        "or the true stems (clean)",
+    )
+    parser.add_argument(
         "--stems",
         choices=("dsp", "clean"),
-        default="dsp",
-        help="vocal/accompaniment features from the dsp separator (as at inference; "
-        "default) or from the true stems",
+        default=None,
+        help="older spelling of --separator dsp / --separator clean",
     )
     parser.add_argument(
         "--seconds",
@@ -45,6 +55,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace, progress: ProgressFn) -> int:
     from training.synth.corpus import write_corpus
+    from training.synth.separator import default_separator
 
     if args.songs < 1:
         raise BadInput("--songs must be at least 1")
@@ -55,6 +66,22 @@ def run(args: argparse.Namespace, progress: ProgressFn) -> int:
     low, high = args.seconds
     if not 4.0 <= low <= high <= 600.0:
         raise BadInput("--seconds needs 4 <= MIN <= MAX <= 600")
+    separator = args.separator
+    if args.stems is not None:
+        if separator not in ("auto", args.stems):
+            raise BadInput(f"--stems {args.stems} and --separator {separator} disagree; drop one")
+        separator = args.stems
+    if separator == "auto":
+        separator, why = default_separator()
+        print(f"separator: {separator} (auto: {why})", file=sys.stderr)
+    else:
+        print(f"separator: {separator}", file=sys.stderr)
+    if separator == "spleeter":
+        from core.separation import spleeter_backend
+
+        usable, why = spleeter_backend.availability()
+        if not usable:
+            raise MissingModel(f"--separator spleeter: {why}")
     out: Path = args.out
     if out.exists() and not out.is_dir():
         raise BadInput(f"--out is a file, not a folder: {out}")
@@ -68,7 +95,7 @@ def run(args: argparse.Namespace, progress: ProgressFn) -> int:
             workers=max(1, args.workers),
             test_fraction=args.test_fraction,
             seconds_range=(low, high),
-            stems=args.stems,
+            stems=separator,
             progress=progress,
         )
     except PermissionError as err:

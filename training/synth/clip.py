@@ -10,17 +10,22 @@ from scipy.signal import resample_poly
 from core.audio import FEATURE_SR, SEPARATION_SR
 from core.face.arkit import ARKIT_INDEX
 from core.features import VIDEO_FPS, mfcc_26, video_frame_count
+from training.synth.backing import backing_vocals
 from training.synth.band import play
+from training.synth.dense import extra_layers
+from training.synth.effects import compressor_gain, mp3_round_trip, reverb, room
 from training.synth.eyes import eyes
 from training.synth.head import energy_curve, pose
 from training.synth.lyrics import choose_language
-from training.synth.music import BEATS_PER_BAR, random_plan
-from training.synth.singer import sing
-from training.synth.styles import STYLES, random_voice
+from training.synth.music import BEATS_PER_BAR, SongPlan, random_plan
+from training.synth.realism import Realism, effect_rng
+from training.synth.separator import SEPARATORS, separate
+from training.synth.singer import VocalTrack, sing
+from training.synth.styles import STYLES, Voice, random_voice
 from training.synth.visemes import mouth
 
 SAMPLE_RATE = 22050  # eSpeak NG's own rate: no resampling before WORLD
-STEMS = ("dsp", "clean")
+MP3_KBPS = (64, 96, 128, 160, 192)
 
 
 @dataclass
@@ -29,11 +34,12 @@ class Clip:
     subject: str
     seconds: float
     sr: int
-    mixture: np.ndarray  # (N, 2) float32
-    vocals: np.ndarray  # (N,) float32
+    mixture: np.ndarray  # (N, 2) float32 (mp3-coded for some clips)
+    vocals: np.ndarray  # (N, 2) float32: lead and backing voices, effects included
     accompaniment: np.ndarray  # (N, 2) float32
     arrays: dict[str, np.ndarray]  # what clips/<id>.npz holds
     info: dict[str, object] = field(default_factory=dict)
+    lead: np.ndarray | None = None  # (N, 2) the lead voice alone (not written)
 
 
 def _feature_mfcc(audio: np.ndarray, sr: int) -> np.ndarray:
@@ -48,13 +54,65 @@ def _frame_mask(times: np.ndarray, spans: list[tuple[float, float]]) -> np.ndarr
     return mask
 
 
-def _separated_streams(mixture: np.ndarray, sr: int) -> tuple[np.ndarray, np.ndarray]:
-    """The mixture split by the engine's `dsp` separator, at its own rate (44.1 kHz)."""
-    from core.separation.dsp import separate_dsp
+def add_separated_features(clip: Clip, separator: str) -> Clip:
+    """Set `vocals_mfcc`/`accomp_mfcc` from `separator` run on the clip's mixture
+    (the true stems' features stay as `*_clean_mfcc`); `clean` keeps the true stems'."""
+    if separator not in SEPARATORS:
+        raise ValueError(f"separator must be one of {SEPARATORS}")
+    clip.info["stems"] = separator
+    if separator == "clean":
+        return clip
+    vocals, accompaniment = separate(clip.mixture, clip.sr, separator)
+    arrays = clip.arrays
+    arrays.setdefault("vocals_clean_mfcc", arrays["vocals_mfcc"])
+    arrays.setdefault("accomp_clean_mfcc", arrays["accomp_mfcc"])
+    arrays["vocals_mfcc"] = _feature_mfcc(vocals, SEPARATION_SR)
+    arrays["accomp_mfcc"] = _feature_mfcc(accompaniment, SEPARATION_SR)
+    return clip
 
-    song = resample_poly(mixture.astype(np.float64), SEPARATION_SR, sr, axis=0)
-    vocals, accompaniment = separate_dsp(song.astype(np.float32), SEPARATION_SR)
-    return vocals, accompaniment
+
+def _rms(x: np.ndarray, where: np.ndarray | None = None) -> float:
+    x = x.mean(axis=1) if x.ndim == 2 else x
+    x = x[where] if where is not None and where.any() else x
+    return float(np.sqrt(np.mean(x.astype(np.float64) ** 2))) if len(x) else 0.0
+
+
+def _voices(
+    seed: int,
+    index: int,
+    realism: Realism,
+    plan: SongPlan,
+    track: VocalTrack,
+    voice: Voice,
+    language: str,
+    sr: int,
+    n: int,
+) -> tuple[np.ndarray, np.ndarray, dict[str, object], tuple[tuple[float, float], ...]]:
+    """(lead, vocal stem) (N, 2) with backing voices, compression and reverb; info; answers."""
+    lead = track.audio[:n] / max(float(np.abs(track.audio[:n]).max()), 1e-9)
+    is_rap = track.rap
+    back = backing_vocals(
+        effect_rng(seed, index, "backing"), plan, track, voice, language, sr,
+        rap=is_rap, chance=realism.backing,
+    )  # fmt: skip
+    peak = max(float(np.abs(track.audio[:n]).max()), 1e-9)
+    others = back.audio[:n] / peak
+    fx = effect_rng(seed, index, "voice")
+    info: dict[str, object] = {"rap": is_rap, "backing": list(back.kinds)}
+    if fx.random() < realism.compression:
+        threshold, ratio = float(fx.uniform(-24.0, -10.0)), float(fx.uniform(2.0, 6.0))
+        lead = lead * compressor_gain(lead, sr, threshold, ratio)
+        info["voice_compression"] = [round(threshold, 1), round(ratio, 2)]
+    rt60 = float(fx.uniform(0.3, 2.2))
+    wet = float(fx.uniform(0.1, 0.4))
+    if fx.random() < realism.reverb:
+        ir = room(fx, sr, rt60)
+        lead2 = reverb(lead, ir, wet)
+        others = reverb(others, ir, min(1.0, wet * 1.5)) if back.kinds else others
+        info["reverb"] = [round(rt60, 2), round(wet, 2)]
+    else:
+        lead2 = np.repeat(lead[:, None], 2, axis=1)
+    return lead2.astype(np.float32), (lead2 + others).astype(np.float32), info, back.answers
 
 
 def make_clip(
@@ -62,17 +120,19 @@ def make_clip(
     index: int,
     seconds_range: tuple[float, float] = (10.0, 20.0),
     stems: str = "dsp",
+    realism: Realism | None = None,
 ) -> Clip:
     """Clip number `index` of the corpus seeded `seed` (independent of every other clip).
 
-    `stems` says where `vocals_mfcc` and `accomp_mfcc` come from: "dsp" runs the
-    engine's dsp separator on the mixture, so the model trains on what it will
-    hear at inference (separation leakage included, as the paper trained on
-    Spleeter output); "clean" uses the true stems. Both are stored either way
-    (`*_clean_mfcc`, `*_dsp_mfcc`) when "dsp" is chosen.
+    `stems` says where `vocals_mfcc` and `accomp_mfcc` come from: a separator of
+    separator.py run on the mixture, so the model trains on what it will hear
+    at inference (separation leakage included, as the paper trained on Spleeter
+    output; the true stems' features are kept as `*_clean_mfcc`), or "clean"
+    for the true stems. `realism` sets the effects of realism.py (default on).
     """
-    if stems not in STEMS:
-        raise ValueError(f"stems must be one of {STEMS}")
+    if stems not in SEPARATORS:
+        raise ValueError(f"stems must be one of {SEPARATORS}")
+    realism = realism or Realism()
     rng = np.random.default_rng([seed, index])
     sr = SAMPLE_RATE
     style_index = int(rng.integers(len(STYLES)))
@@ -80,18 +140,41 @@ def make_clip(
     language = choose_language(rng)
     voice = random_voice(rng)
     plan = random_plan(rng, float(rng.uniform(*seconds_range)))
-    track = sing(rng, plan, voice, language, sr)
+    rap_rng = effect_rng(seed, index, "rap")
+    is_rap = rap_rng.random() < realism.rap
+    track = sing(rng, plan, voice, language, sr, rap_rng if is_rap else None)
     band = play(rng, plan, sr)
     n = min(len(track.audio), len(band))
-    vocals = track.audio[:n] / max(float(np.abs(track.audio).max()), 1e-9)
     band = band[:n]
-    vocal_db = float(rng.uniform(-8.0, 6.0))  # vocal-to-accompaniment level
-    v_rms = float(np.sqrt(np.mean(vocals[np.abs(vocals) > 1e-4] ** 2))) if np.any(vocals) else 1.0
-    b_rms = float(np.sqrt(np.mean(band**2)))
-    vocals = vocals * (b_rms / max(v_rms, 1e-9)) * 10 ** (vocal_db / 20)
-    mixture = band + vocals[:, None]
+    layers_rng = effect_rng(seed, index, "layers")
+    layer_names: tuple[str, ...] = ()
+    if realism.layers:
+        extra, layer_names = extra_layers(layers_rng, plan, sr, n)
+        band = band / max(_rms(band), 1e-9) + extra
+        band = band / max(float(np.abs(band).max()), 1e-9)
+    lead, vocals, voice_info, answers = _voices(
+        seed, index, realism, plan, track, voice, language, sr, n
+    )
+    vocal_db = float(rng.uniform(*realism.vocal_db))  # lead-to-accompaniment level
+    sung_samples = np.abs(track.audio[:n]) > 1e-4 * max(float(np.abs(track.audio).max()), 1e-9)
+    scale = (_rms(band) / max(_rms(lead, sung_samples), 1e-9)) * 10 ** (vocal_db / 20)
+    lead, vocals = lead * scale, vocals * scale
+    master_rng = effect_rng(seed, index, "master")
+    if master_rng.random() < realism.master:
+        # Bus compression: one gain curve on the whole mix, applied to each stem so
+        # the mixture stays their sum.
+        threshold, ratio = float(master_rng.uniform(-12.0, -4.0)), float(master_rng.uniform(2, 4))
+        gain = compressor_gain(band + vocals, sr, threshold, ratio, release=0.25)[:, None]
+        lead, vocals, band = lead * gain, vocals * gain, band * gain
+        voice_info["master_compression"] = [round(threshold, 1), round(ratio, 2)]
+    mixture = band + vocals
     peak = max(float(np.abs(mixture).max()), 1e-9) / 0.89
-    mixture, vocals, band = mixture / peak, vocals / peak, band / peak
+    mixture, vocals, band, lead = mixture / peak, vocals / peak, band / peak, lead / peak
+    mp3_rng = effect_rng(seed, index, "mp3")
+    kbps = None
+    if mp3_rng.random() < realism.mp3:
+        kbps = int(mp3_rng.choice(MP3_KBPS))
+        mixture = np.clip(mp3_round_trip(mixture.astype(np.float32), sr, kbps), -1.0, 1.0)
     seconds = n / sr
 
     fps = VIDEO_FPS
@@ -120,20 +203,10 @@ def make_clip(
     head = pose(rng, times, plan.beats, plan.downbeats, energy, style)
 
     clean = {"vocals": _feature_mfcc(vocals, sr), "accomp": _feature_mfcc(band, sr)}
-    streams = dict(clean)
-    extra: dict[str, np.ndarray] = {}
-    if stems == "dsp":
-        sep_vocals, sep_accomp = _separated_streams(mixture, sr)
-        streams = {
-            "vocals": _feature_mfcc(sep_vocals, SEPARATION_SR),
-            "accomp": _feature_mfcc(sep_accomp, SEPARATION_SR),
-        }
-        extra = {f"{k}_clean_mfcc": v for k, v in clean.items()}
     arrays = {
-        "vocals_mfcc": streams["vocals"],
-        "accomp_mfcc": streams["accomp"],
+        "vocals_mfcc": clean["vocals"],
+        "accomp_mfcc": clean["accomp"],
         "mix_mfcc": _feature_mfcc(mixture, sr),
-        **extra,
         "expression": expression,
         "pose": head,
         "eye": look.eye,
@@ -151,6 +224,8 @@ def make_clip(
         ),
         "phone_names": np.array([p.name for p in track.phones], dtype="<U8"),
         "phone_times": np.array([[p.start, p.end] for p in track.phones]).reshape(-1, 2),
+        # Backing voices answering in the lead's rests: the mouth stays shut there.
+        "backing_answers": np.array(answers, dtype=np.float64).reshape(-1, 2),
     }
     info = {
         "stems": stems,
@@ -160,8 +235,11 @@ def make_clip(
         "groove": plan.groove,
         "sections": list(plan.sections),
         "vocal_db": round(vocal_db, 2),
+        **voice_info,
+        "layers": list(layer_names),
+        "mp3_kbps": kbps,
     }
-    return Clip(
+    clip = Clip(
         id=f"synth{seed:04d}_{index:05d}",
         subject=style.name,
         seconds=seconds,
@@ -171,4 +249,6 @@ def make_clip(
         accompaniment=band.astype(np.float32),
         arrays=arrays,
         info=info,
+        lead=lead.astype(np.float32),
     )
+    return add_separated_features(clip, stems)

@@ -3,8 +3,11 @@
     DIR/manifest.json
     DIR/clips/<id>.npz            features + ground truth (+ extra truth for metrics)
     DIR/clips/<id>_mix.flac       the song (stereo)
-    DIR/clips/<id>_vocals.flac    its vocal stem (mono)
+    DIR/clips/<id>_vocals.flac    its vocal stem (stereo: lead and backing voices)
     DIR/clips/<id>_accompaniment.flac
+
+The mixture is the sum of its stems, except in clips whose mixture went through
+mp3 (the manifest's `mp3_kbps`): there it is that sum after mp3 coding.
 
 Clip i depends only on (seed, i), so the corpus is the same whatever the number
 of worker processes, and a bigger corpus with the same seed starts with the
@@ -21,6 +24,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Iterator, Sequence
+from dataclasses import asdict
 from multiprocessing import get_context
 from pathlib import Path
 
@@ -31,7 +35,9 @@ from core.face.arkit import ARKIT_NAMES
 from core.features import VIDEO_FPS
 from core.progress import ProgressFn, no_progress
 from core.separation import dsp
-from training.synth.clip import Clip, make_clip
+from training.synth.clip import Clip, add_separated_features, make_clip
+from training.synth.realism import Realism
+from training.synth.separator import IN_WORKER, identity
 from training.synth.styles import STYLES
 
 SOURCE = "synthetic (eSpeak NG + WORLD singer, procedural band, procedural performer)"
@@ -42,7 +48,7 @@ def split_of(index: int, songs: int, test_fraction: float) -> str:
     return "test" if index >= songs - n_test else "train"
 
 
-def _clip_job(args: tuple[int, int, tuple[float, float], str]) -> Clip:
+def _clip_job(args: tuple[int, int, tuple[float, float], str, Realism | None]) -> Clip:
     return make_clip(*args)
 
 
@@ -52,13 +58,21 @@ def fresh_clips(
     seconds_range: tuple[float, float],
     workers: int = 1,
     stems: str = "dsp",
+    realism: Realism | None = None,
 ) -> Iterator[Clip]:
-    """Clips made each in a fresh process (reproducible), yielded in `indices` order."""
+    """Clips made each in a fresh process (reproducible), yielded in `indices` order.
+
+    `stems` names the separator of the features (separator.py). The cheap ones
+    run in the worker; Spleeter runs here, in this process, one clip at a time
+    while the workers make the next clips, so its model loads once.
+    """
     ctx = get_context("forkserver")
     ctx.set_forkserver_preload(["training.synth.clip"])
-    jobs = [(seed, i, seconds_range, stems) for i in indices]
+    in_worker = stems if stems in IN_WORKER else "clean"
+    jobs = [(seed, i, seconds_range, in_worker, realism) for i in indices]
     with ctx.Pool(processes=max(1, workers), maxtasksperchild=1) as pool:
-        yield from pool.imap(_clip_job, jobs)
+        for clip in pool.imap(_clip_job, jobs):
+            yield clip if in_worker == stems else add_separated_features(clip, stems)
 
 
 def _write_clip(clips_dir: Path, clip: Clip) -> dict[str, object]:
@@ -68,7 +82,8 @@ def _write_clip(clips_dir: Path, clip: Clip) -> dict[str, object]:
         "accompaniment": f"clips/{clip.id}_accompaniment.flac",
     }
     root = clips_dir.parent
-    sf.write(root / files["mixture"], clip.mixture, clip.sr, subtype="PCM_16")
+    # mp3 decoding can overshoot full scale by a hair: clip what 16 bits cannot hold.
+    sf.write(root / files["mixture"], np.clip(clip.mixture, -1, 1), clip.sr, subtype="PCM_16")
     sf.write(root / files["vocals"], clip.vocals, clip.sr, subtype="PCM_16")
     sf.write(root / files["accompaniment"], clip.accompaniment, clip.sr, subtype="PCM_16")
     np.savez_compressed(clips_dir / f"{clip.id}.npz", **clip.arrays)
@@ -90,12 +105,17 @@ def write_corpus(
     seconds_range: tuple[float, float] = (10.0, 20.0),
     stems: str = "dsp",
     progress: ProgressFn = no_progress,
+    realism: Realism | None = None,
 ) -> Path:
-    """Synthesise `songs` clips into `out`; returns the manifest's path."""
+    """Synthesise `songs` clips into `out`; returns the manifest's path.
+
+    `stems` is the separator whose output the features come from (separator.py).
+    """
     clips_dir = out / "clips"
     clips_dir.mkdir(parents=True, exist_ok=True)
     entries: list[dict[str, object]] = []
-    for k, clip in enumerate(fresh_clips(seed, range(songs), seconds_range, workers, stems)):
+    clips = fresh_clips(seed, range(songs), seconds_range, workers, stems, realism)
+    for k, clip in enumerate(clips):
         entries.append(_write_clip(clips_dir, clip))
         progress("synth", (k + 1) / songs)
     for i, entry in enumerate(entries):
@@ -107,8 +127,12 @@ def write_corpus(
         "subjects": [s.name for s in STYLES],
         "generator": {
             "stems": stems,
-            # A model must be used with the separator it trained on; record which.
+            # A model must be used with the separator it trained on; record which
+            # (for Spleeter, the model's identity too).
+            "separator": stems,
+            "separator_version": identity(stems),
             "dsp_version": dsp.VERSION if stems == "dsp" else None,
+            "realism": asdict(realism or Realism()),
             "seed": seed,
             "songs": songs,
             "test_fraction": test_fraction,

@@ -22,6 +22,7 @@ from training.synth.lyrics import VOICES, random_line
 from training.synth.melody import Note, melody
 from training.synth.music import SongPlan
 from training.synth.phonemes import is_vowel
+from training.synth.rap import rap_melody
 from training.synth.styles import Voice
 
 FRAME_MS = 5.0
@@ -48,11 +49,26 @@ class SungPhone:
 
 
 @dataclass
+class WorldLine:
+    """A sung line in WORLD's terms, kept so backing voices can sing it again."""
+
+    start: float  # seconds of the first frame
+    midi: np.ndarray  # (F,) pitch contour of the lead
+    voiced: np.ndarray  # (F,) bool
+    sp: np.ndarray  # (F, bins) spectral envelope, loudness applied, formants unshifted
+    ap: np.ndarray  # (F, bins) aperiodicity
+    note: np.ndarray  # (F,) index of each frame's note in `notes`
+    notes: list[Note]
+
+
+@dataclass
 class VocalTrack:
     audio: np.ndarray  # float32 mono at sr
     phones: list[SungPhone]
     notes: list[Note]
     breaths: list[tuple[float, float]]
+    lines: list[WorldLine]
+    rap: bool = False
 
 
 def _syllables(phones: tuple[Phone, ...]) -> list[tuple[list[int], int, list[int]]]:
@@ -138,15 +154,22 @@ def _timing(
 
 
 def _pitch_contour(
-    rng: np.random.Generator, times: np.ndarray, notes: list[Note], starts: list[float]
+    rng: np.random.Generator,
+    times: np.ndarray,
+    notes: list[Note],
+    starts: list[float],
+    rap: bool = False,
 ) -> np.ndarray:
-    """MIDI pitch per frame: notes with glides, a scoop into each note, vibrato on long ones."""
+    """MIDI pitch per frame: notes with glides, a scoop into each note, vibrato on long ones
+    (rap: no vibrato and barely a scoop, the pitch of speech on a level)."""
     idx = np.clip(np.searchsorted(np.array(starts), times, side="right") - 1, 0, len(notes) - 1)
     midi = np.array([n.midi for n in notes])[idx]
     midi = gaussian_filter1d(midi, sigma=25.0 / FRAME_MS, mode="nearest")
     rate = rng.uniform(4.8, 6.5)
     depth = rng.uniform(0.15, 0.5)
     scoop = rng.uniform(0.0, 0.7)
+    if rap:
+        depth, scoop = 0.0, 0.2 * scoop
     for n, s in zip(notes, starts, strict=True):
         since = times - n.start
         inside = (times >= s) & (times < n.end)
@@ -174,7 +197,8 @@ def _sing_line(
     notes: list[Note],
     voice: Voice,
     sr: int,
-) -> tuple[np.ndarray, float, list[SungPhone]]:
+    rap: bool = False,
+) -> tuple[np.ndarray, float, list[SungPhone], WorldLine]:
     pw = _pyworld()
     spans, owners, order = _timing(utterance.phones, notes)
     phones = [utterance.phones[i] for i in order]
@@ -204,7 +228,7 @@ def _sing_line(
     frame = np.clip(np.rint(src * 1000 / FRAME_MS).astype(int), 0, len(f0) - 1)
 
     note_starts = [notes[k].start for k in range(len(notes))]
-    midi = _pitch_contour(rng, times, notes, note_starts)
+    midi = _pitch_contour(rng, times, notes, note_starts, rap)
     voiced = f0[frame] > 0
     out_f0 = np.where(voiced, 440.0 * 2.0 ** ((midi - 69.0) / 12.0), 0.0)
 
@@ -213,14 +237,29 @@ def _sing_line(
     )
     loudness = np.array([n.loudness for n in notes])[loud_idx]
     gain = 10.0 ** ((loudness - 1.0) * 14.0 / 20.0)
-    out_sp = _shift_formants(sp[frame], voice.formant_shift) * (gain**2)[:, None]
+    loud_sp = sp[frame] * (gain**2)[:, None]
+    out_sp = _shift_formants(loud_sp, voice.formant_shift)
     out_ap = np.ascontiguousarray(ap[frame])
     audio = pw.synthesize(out_f0, out_sp, out_ap, sr, FRAME_MS)
+    world = WorldLine(start, midi, voiced, loud_sp, out_ap, loud_idx, notes)
     sung = [
         SungPhone(p.name, a, b, notes[k].midi, notes[k].loudness)
         for p, (a, b), k in zip(phones, spans, owners, strict=True)
     ]
-    return audio.astype(np.float32), start, sung
+    return audio.astype(np.float32), start, sung, world
+
+
+sing_line = _sing_line  # backing.py sings short answers the same way
+
+
+def synthesize(
+    line: WorldLine, midi: np.ndarray, formant_shift: float, sr: int, voiced: np.ndarray
+) -> np.ndarray:
+    """Sing a kept line again on another pitch contour with another vocal tract."""
+    pw = _pyworld()
+    f0 = np.where(voiced, 440.0 * 2.0 ** ((midi - 69.0) / 12.0), 0.0)
+    sp = _shift_formants(line.sp, formant_shift)
+    return pw.synthesize(f0, sp, line.ap, sr, FRAME_MS).astype(np.float32)
 
 
 def _breath(rng: np.random.Generator, seconds: float, sr: int) -> np.ndarray:
@@ -232,9 +271,18 @@ def _breath(rng: np.random.Generator, seconds: float, sr: int) -> np.ndarray:
 
 
 def sing(
-    rng: np.random.Generator, plan: SongPlan, voice: Voice, language: str, sr: int
+    rng: np.random.Generator,
+    plan: SongPlan,
+    voice: Voice,
+    language: str,
+    sr: int,
+    rap_rng: np.random.Generator | None = None,
 ) -> VocalTrack:
-    """The whole song's vocal stem (peak-normalised later by the mixer)."""
+    """The whole song's vocal stem (peak-normalised later by the mixer).
+
+    With `rap_rng` the lines are delivered rap-like (rap.py): syllables on a
+    sixteenth-note grid, near-level pitch; that generator draws the rhythm and pitch.
+    """
     n = int(np.ceil(plan.seconds * sr))
     audio = np.zeros(n, np.float32)
     voices = VOICES[language]
@@ -244,13 +292,22 @@ def sing(
     breaths: list[tuple[float, float]] = []
     previous_end = 0.0
     lines: list[tuple[np.ndarray, float]] = []
+    worlds: list[WorldLine] = []
+    rap = rap_rng is not None
     for phrase in plan.phrases:
-        n_units = int(round((phrase.end - phrase.start) * 2))
+        units_per_beat = 4 if rap else 2
+        n_units = int(round((phrase.end - phrase.start) * units_per_beat))
         utterance = _fit_line(rng, language, voice_name, max_syllables=max(n_units - 1, 1))
         n_syll = sum(is_vowel(p.name) for p in utterance.phones)
-        line_notes = melody(rng, plan, phrase, voice, n_syll)
-        line_audio, line_start, line_phones = _sing_line(rng, utterance, line_notes, voice, sr)
+        if rap_rng is not None:
+            line_notes = rap_melody(rap_rng, plan, phrase, voice, n_syll)
+        else:
+            line_notes = melody(rng, plan, phrase, voice, n_syll)
+        line_audio, line_start, line_phones, world = _sing_line(
+            rng, utterance, line_notes, voice, sr, rap
+        )
         lines.append((line_audio, line_start))
+        worlds.append(world)
         gap = line_phones[0].start - previous_end
         if gap > 0.35 and rng.random() < 0.85:
             length = min(rng.uniform(0.2, 0.4), gap - 0.12)
@@ -275,4 +332,6 @@ def sing(
         )
         m = min(len(noise), n - i)
         audio[i : i + m] += noise[:m]
-    return VocalTrack(audio=audio, phones=phones, notes=notes, breaths=breaths)
+    return VocalTrack(
+        audio=audio, phones=phones, notes=notes, breaths=breaths, lines=worlds, rap=rap
+    )
