@@ -20,7 +20,11 @@ from dataclasses import dataclass
 from importlib.metadata import entry_points
 from pathlib import Path
 
-from core.commands.song_arguments import add_model_arguments, add_song_arguments
+from core.commands.song_arguments import (
+    add_device_argument,
+    add_model_arguments,
+    add_song_arguments,
+)
 from core.errors import BadInput, MissingModel, MusicFaceError
 from core.face.template import HEAD_OBJECT, TEMPLATE_PATH
 from core.progress import ProgressFn, scaled
@@ -34,6 +38,7 @@ _ERRORS = {error.exit_code: error for error in (BadInput, MissingModel)}
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_song_arguments(parser, "output .blend")
     add_model_arguments(parser)
+    add_device_argument(parser)
     parser.add_argument(
         "--target",
         default="template",
@@ -89,11 +94,12 @@ def run(args: argparse.Namespace, progress: ProgressFn) -> int:
     target = Target.parse(args.target)
     if importlib.util.find_spec("bpy") is None:
         raise MissingModel("musicface animate needs the bpy module in the engine's Python")
+    from core.checkpoints import load_checkpoint
     from core.generate import generate
 
     performance = generate(
         args.song,
-        checkpoint=args.checkpoint,
+        checkpoint=load_checkpoint(args.checkpoint, device=args.device),
         separator=args.separator,
         subject=args.subject,
         seed=args.seed,
