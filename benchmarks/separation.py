@@ -9,6 +9,13 @@ process tree (the engine plus the TensorFlow subprocess), sampled from /proc eve
 20 ms. Wall time grows when other jobs share the cores; the CPU column does not
 (on two idle cores, wall ≈ CPU / 2 at best). Also printed: the correlation of the
 two implementations' stems on the same song, and the model files' sizes.
+
+The two do not compute quite the same thing on long songs: the PyTorch one gives
+what Spleeter's own `Separator` gives on the whole song (the U-Net's 512-frame
+segments laid from the song's start), while the TensorFlow runner cuts the song
+into 24 s chunks, each with its own segments, crossfaded over 2 s (to bound
+TensorFlow's memory). Where the segments differ the masks differ, so their
+correlation on a 4-minute song is below that on a 10-second one (one chunk: 1.0).
 Target (issue 11): a 4-minute song in ≤ 10 s on 2 cores, ≤ 2 GB peak.
 
 The song: the real songs in ../shared/realdata/songs (2½-3 min each) played one
@@ -175,8 +182,8 @@ def main() -> None:
             if all(prefixes.get(i) for i in ("torch", "tensorflow")):
                 corr = correlation(prefixes["torch"], prefixes["tensorflow"])
                 print(
-                    "  torch vs tensorflow: correlation vocals {vocals:.6f} (max diff "
-                    "{vocals_maxdiff:.1e}), accompaniment {accompaniment:.6f} (max diff "
+                    "  torch vs tensorflow (24 s chunks): correlation vocals {vocals:.6f} "
+                    "(max diff {vocals_maxdiff:.1e}), accompaniment {accompaniment:.6f} (max diff "
                     "{accompaniment_maxdiff:.1e})".format(**corr)
                 )
             mix.unlink()
