@@ -15,17 +15,18 @@ import torch
 
 from core.errors import BadInput
 from core.face.arkit import ARKIT_NAMES
+from core.model.config import RHYTHM_SOURCES
 from core.model.discriminator import centre_frames
 from core.model.normalization import STREAMS, Normalization
 from core.model.windows import cut_windows, window_rows
 from core.rhythm import rhythm_features
+from core.streams import MFCC_KEYS, MIXTURE
 from training.manifest import Manifest, read_manifest
 
-_MFCC_KEYS = {"vocals": "vocals_mfcc", "accomp": "accomp_mfcc", "mix": "mix_mfcc"}
 _TARGET_KEYS = ("expression", "pose", "eye", "eye_long")
-# The streams a pose head may read the beat phase of (GeneratorConfig.rhythm_stream):
-# the mixture, or the accompaniment for checkpoints from before `rhythm_source`.
-_RHYTHM_STREAMS = ("accomp", "mix")
+# The streams a pose head may read the beat phase of (GeneratorConfig.rhythm_source):
+# the mixture, or the accompaniment for checkpoints from before the mixture's.
+_RHYTHM_STREAMS = RHYTHM_SOURCES
 
 
 @dataclass
@@ -39,7 +40,7 @@ class Clip:
     eye: np.ndarray  # (T,)
     eye_long: np.ndarray  # (T,)
     rows: np.ndarray  # (T, 39) MFCC rows of each frame's window
-    rhythm: dict[str, np.ndarray]  # "accomp" / "mix" → (T, 2) beat phase (core/rhythm.py)
+    rhythm: dict[str, np.ndarray]  # stream → (T, 2) beat phase (core/rhythm.py)
 
     @property
     def frames(self) -> int:
@@ -94,12 +95,12 @@ def _load_clip(root: Path, entry: dict, manifest: Manifest, order: np.ndarray) -
             content = {k: data[k] for k in data.files}
     except (OSError, ValueError) as err:
         raise BadInput(f"cannot read dataset clip {path.name}: {err}") from err
-    missing = [k for k in (*_MFCC_KEYS.values(), *_TARGET_KEYS) if k not in content]
+    missing = [k for k in (*MFCC_KEYS.values(), *_TARGET_KEYS) if k not in content]
     if missing:
         raise BadInput(f"clip {clip_id} lacks {', '.join(missing)}")
     if "fps" in content and abs(float(content["fps"]) - fps) > 1e-6:
         raise BadInput(f"clip {clip_id}: fps {float(content['fps'])} differs from manifest {fps}")
-    mfcc = {s: np.asarray(content[k], dtype=np.float32) for s, k in _MFCC_KEYS.items()}
+    mfcc = {s: np.asarray(content[k], dtype=np.float32) for s, k in MFCC_KEYS.items()}
     expression = np.asarray(content["expression"], dtype=np.float32)[:, order]
     frames = len(expression)
     shapes_ok = (
@@ -164,10 +165,10 @@ class MusicFaceDataset:
         length: int,
         streams: tuple[str, ...],
         norm: Normalization,
-        rhythm: str = "mix",
+        rhythm: str = MIXTURE,
     ) -> dict[str, np.ndarray]:
         """One crop's arrays (numpy, unbatched); `rhythm` names the stream whose beat
-        phase the pose head reads (GeneratorConfig.rhythm_stream)."""
+        phase the pose head reads (GeneratorConfig.rhythm_source)."""
         stop = start + length
         windows = [norm.mfcc(s, cut_windows(clip.mfcc[s], clip.rows[start:stop])) for s in streams]
         before = np.clip([start - 2, start - 1], 0, clip.frames - 1)
@@ -217,7 +218,7 @@ class MusicFaceDataset:
         length: int,
         streams: tuple[str, ...],
         norm: Normalization,
-        rhythm: str = "mix",
+        rhythm: str = MIXTURE,
     ) -> Batch:
         """Random crops; longer clips are drawn more often (every frame equally likely)."""
         weights = np.array([c.frames - length + 1 for c in self.clips], dtype=np.float64)
@@ -236,7 +237,7 @@ class MusicFaceDataset:
         streams: tuple[str, ...],
         norm: Normalization,
         max_crops: int = 64,
-        rhythm: str = "mix",
+        rhythm: str = MIXTURE,
     ) -> list[Batch]:
         """Deterministic, non-overlapping crops of every clip, for validation."""
         crops = []

@@ -39,7 +39,6 @@ from core.face.arkit import ARKIT_INDEX
 from core.model.config import GeneratorConfig
 from core.model.discriminator import Discriminator
 from core.model.generator import MusicFaceGenerator
-from core.model.inference import stream_names
 from core.model.normalization import Normalization
 from core.progress import ProgressFn, no_progress
 from training import losses
@@ -368,7 +367,7 @@ def _build_networks(
     """The seeded initial weights, or the resumed ones, on the device with their optimisers."""
     torch.manual_seed(options.seed)
     model = MusicFaceGenerator(config)
-    audio_dim = config.n_mfcc * len(stream_names(model))
+    audio_dim = config.n_mfcc * len(config.streams)
     discriminator = Discriminator(config.pose_dim, audio_dim) if options.adversarial else None
     if resumed is not None:
         model.load_state_dict(resumed["generator"])
@@ -430,14 +429,14 @@ def _setup_run(
         if resumed is not None
         else corpus.train.normalization()
     )
-    streams = stream_names(nets.model)
+    streams = nets.model.config.streams
     val_batches = (
         corpus.test.fixed_batches(
             options.batch_size,
             corpus.crop,
             streams,
             normalization,
-            rhythm=corpus.config.rhythm_stream,
+            rhythm=corpus.config.rhythm_source,
         )
         if len(corpus.test)
         else []
@@ -475,7 +474,7 @@ def _train_epoch(
             corpus.crop,
             run.streams,
             run.normalization,
-            rhythm=corpus.config.rhythm_stream,
+            rhythm=corpus.config.rhythm_source,
         )
         terms = _step(run.nets, batch.to(run.proc.device), run.expression_scale)
         for key, value in terms.items():

@@ -6,10 +6,11 @@ from dataclasses import asdict, dataclass, fields
 from typing import Any
 
 from core.errors import BadInput
+from core.streams import ACCOMPANIMENT, MIXTURE, SEPARATED
 
 # The paper's ablations (DESIGN.md, "The method" 8), from the plainest to the full model.
 VARIANTS: tuple[str, ...] = ("single-stream", "two-stream", "with-atm", "full")
-RHYTHM_SOURCES: tuple[str, ...] = ("mixture", "stream")
+RHYTHM_SOURCES: tuple[str, ...] = (MIXTURE, ACCOMPANIMENT)
 
 
 @dataclass(frozen=True)
@@ -39,12 +40,12 @@ class GeneratorConfig:
     pose_dim: int = 6
     # The pose head also reads each frame's beat phase (core/rhythm.py); 0: audio only.
     rhythm_dim: int = 2
-    # Whose MFCC the beat phase is tracked in: "mixture" (the whole song), or "stream"
-    # (the model's last stream: the accompaniment). The mixture keeps every drum
+    # The stream whose MFCC the beat phase is tracked in (core/streams.py): the
+    # mixture (the whole song), or the accompaniment. The mixture keeps every drum
     # onset; the dsp separator moves some into the vocal stream, and the beats of
     # the accompaniment stream lock to the true phase in fewer synthetic clips
-    # (62 % against 79 %).
-    rhythm_source: str = "mixture"
+    # (62 % against 79 %). The same beats are the Performance's beat markers.
+    rhythm_source: str = MIXTURE
     # ESGN blink sampler (seconds) and the temporal Gaussian filter (frames). The
     # paper's onset-to-onset interval U(1.2, 2.0) s blinks ~0.55 times a second, more
     # than its own measured 0.38 /s and a singer's ~0.3 /s; U(2.0, 3.6) s gives ~0.36 /s.
@@ -70,6 +71,8 @@ class GeneratorConfig:
                 f"unknown rhythm_source {self.rhythm_source!r}; "
                 f"choose one of {', '.join(RHYTHM_SOURCES)}"
             )
+        if not self.separated and self.rhythm_source != MIXTURE:
+            raise BadInput("a single-stream model hears only the mixture: rhythm_source mixture")
 
     @property
     def separated(self) -> bool:
@@ -77,11 +80,9 @@ class GeneratorConfig:
         return self.variant != "single-stream"
 
     @property
-    def rhythm_stream(self) -> str:
-        """The MFCC stream (inference.stream_names) the beat phase is tracked in."""
-        if self.rhythm_source == "mixture" or not self.separated:
-            return "mix"
-        return "accomp"
+    def streams(self) -> tuple[str, ...]:
+        """The MFCC streams the encoders read, in order (core/streams.py)."""
+        return SEPARATED if self.separated else (MIXTURE,)
 
     @property
     def uses_atm(self) -> bool:
@@ -118,8 +119,11 @@ class GeneratorConfig:
         values = dict(data)
         # Checkpoints written before the rhythm input existed have an audio-only pose head.
         values.setdefault("rhythm_dim", 0)
-        # ... and those from before `rhythm_source` tracked the beat in their last stream.
-        values.setdefault("rhythm_source", "stream")
+        # ... and those from before `rhythm_source` (or that wrote "stream") tracked the
+        # beat in their last stream: the accompaniment, or a single stream's mixture.
+        if values.get("rhythm_source", "stream") == "stream":
+            single = values.get("variant") == "single-stream"
+            values["rhythm_source"] = MIXTURE if single else ACCOMPANIMENT
         for key in ("blink_interval", "blink_duration"):
             if key in values:
                 values[key] = tuple(float(v) for v in values[key])

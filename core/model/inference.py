@@ -17,7 +17,7 @@ from core.model.generator import TASKS, MusicFaceGenerator, TaskFeatures, attent
 from core.model.normalization import Normalization
 from core.model.windows import cut_windows, window_rows
 from core.progress import ProgressFn, no_progress
-from core.rhythm import rhythm_features
+from core.rhythm import beat_phase, beats_from_mfcc
 
 
 @dataclass
@@ -30,11 +30,6 @@ class FrameCurves:
     attention: np.ndarray | None  # (3, T, 2): vocals, accompaniment per task
 
 
-def stream_names(model: MusicFaceGenerator) -> tuple[str, ...]:
-    """Which MFCC streams the model reads, in order."""
-    return ("vocals", "accomp") if model.config.separated else ("mix",)
-
-
 @torch.inference_mode()
 def run_generator(
     model: MusicFaceGenerator,
@@ -42,12 +37,14 @@ def run_generator(
     mfccs: dict[str, np.ndarray],
     n_frames: int,
     subject: int = 0,
+    beats: np.ndarray | None = None,
     progress: ProgressFn = no_progress,
 ) -> FrameCurves:
-    """mfccs: raw (N, 26) 100 fps MFCCs for each stream in `stream_names(model)`, and
-    for `model.config.rhythm_stream` (the mixture's, "mix") when the pose head reads
-    the beat phase. Runs on the model's device (load_checkpoint puts it on the GPU
-    when present); the curves come back as numpy on the CPU."""
+    """mfccs: raw (N, 26) 100 fps MFCCs for each stream in `model.config.streams`, and
+    for `model.config.rhythm_source` when the pose head reads the beat phase, unless
+    the song's `beats` (seconds, core/rhythm.py's) are given. Runs on the model's
+    device (load_checkpoint puts it on the GPU when present); the curves come back
+    as numpy on the CPU."""
     model.eval()
     # Trained weights drive some activations into float32's subnormal range, where
     # x86 arithmetic is many times slower (the network pass of a 4-minute song:
@@ -55,7 +52,7 @@ def run_generator(
     # warns about its float limits if the flag stays on.
     torch.set_flush_denormal(True)
     try:
-        return _run(model, normalization, mfccs, n_frames, subject, progress)
+        return _run(model, normalization, mfccs, n_frames, subject, beats, progress)
     finally:
         torch.set_flush_denormal(False)
 
@@ -66,11 +63,12 @@ def _run(
     mfccs: dict[str, np.ndarray],
     n_frames: int,
     subject: int,
+    beats: np.ndarray | None,
     progress: ProgressFn,
 ) -> FrameCurves:
     config = model.config
     device = next(model.parameters()).device
-    names = stream_names(model)
+    names = config.streams
     normalised = [normalization.mfcc(name, mfccs[name]) for name in names]
     rows = window_rows(len(normalised[0]), n_frames, config.fps)
     subject_t = torch.tensor([subject], device=device)
@@ -98,10 +96,11 @@ def _run(
 
     rhythm = None
     if config.rhythm_dim:
-        # The same stream as in training (see GeneratorConfig.rhythm_source).
-        if config.rhythm_stream not in mfccs:
-            raise ValueError(f"the pose head needs the {config.rhythm_stream!r} MFCC stream")
-        phase = rhythm_features(mfccs[config.rhythm_stream], n_frames, config.fps)
+        if beats is None:  # tracked in the same stream as in training
+            if config.rhythm_source not in mfccs:
+                raise ValueError(f"the pose head needs the {config.rhythm_source!r} MFCC stream")
+            beats = beats_from_mfcc(mfccs[config.rhythm_source])
+        phase = beat_phase(beats, n_frames, config.fps)
         rhythm = torch.from_numpy(phase)[None].to(device)
     out = model.decode(TaskFeatures(inputs, attention), rhythm=rhythm)
     progress("generate", 1.0)

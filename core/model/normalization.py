@@ -16,8 +16,11 @@ import numpy as np
 import torch
 
 from core.errors import BadInput
+from core.streams import ACCOMPANIMENT, MIXTURE, VOCALS
 
-STREAMS: tuple[str, ...] = ("vocals", "accomp", "mix")
+STREAMS: tuple[str, ...] = (VOCALS, ACCOMPANIMENT, MIXTURE)
+# How checkpoints written before core/streams.py spelled the streams.
+_LEGACY_NAMES = {ACCOMPANIMENT: "accomp", MIXTURE: "mix"}
 _EPS = 1e-5
 EXPRESSION_FLOOR = 0.05
 
@@ -48,6 +51,10 @@ class Normalization:
     def from_dict(cls, data: dict[str, object]) -> Normalization:
         try:
             arrays = {k: np.asarray(torch.as_tensor(v), dtype=np.float32) for k, v in data.items()}
+            for stream, legacy in _LEGACY_NAMES.items():
+                for stat in ("mean", "std"):
+                    if f"{legacy}_{stat}" in arrays:
+                        arrays.setdefault(f"{stream}_{stat}", arrays[f"{legacy}_{stat}"])
             norm = cls(
                 mfcc_mean={s: arrays[f"{s}_mean"] for s in STREAMS},
                 mfcc_std={s: arrays[f"{s}_std"] for s in STREAMS},

@@ -74,7 +74,8 @@ def test_generation_runs_on_the_gpu_and_agrees_with_the_cpu(tmp_path: Path) -> N
     assert next(gpu.model.parameters()).device.type == "cuda"
     rng = np.random.default_rng(0)
     mfccs = {
-        s: rng.standard_normal((400, 26)).astype(np.float32) for s in ("vocals", "accomp", "mix")
+        s: rng.standard_normal((400, 26)).astype(np.float32)
+        for s in ("vocals", "accompaniment", "mixture")
     }
     a = run_generator(gpu.model, gpu.normalization, mfccs, 120, subject=1)
     b = run_generator(cpu.model, cpu.normalization, mfccs, 120, subject=1)

@@ -161,14 +161,15 @@ def test_chunked_inference_equals_one_pass(variant: str) -> None:
     rng = np.random.default_rng(1)
     n_frames = 300
     mfccs = {
-        s: rng.standard_normal((1010, 26)).astype(np.float32) for s in ("vocals", "accomp", "mix")
+        s: rng.standard_normal((1010, 26)).astype(np.float32)
+        for s in ("vocals", "accompaniment", "mixture")
     }
     curves = run_generator(m, Normalization.identity(), mfccs, n_frames)
-    names = ("vocals", "accomp") if m.config.separated else ("mix",)
+    names = ("vocals", "accompaniment") if m.config.separated else ("mixture",)
     rows = window_rows(1010, n_frames, 30.0)
     streams = [torch.from_numpy(cut_windows(mfccs[s], rows))[None] for s in names]
     # The pose head's beat phase comes from the raw MFCC of the whole song.
-    rhythm = torch.from_numpy(rhythm_features(mfccs["mix"], n_frames, 30.0))[None]
+    rhythm = torch.from_numpy(rhythm_features(mfccs["mixture"], n_frames, 30.0))[None]
     with torch.no_grad():
         out = m(streams, torch.tensor([0]), rhythm=rhythm)
     np.testing.assert_allclose(curves.expression, out.expression[0].numpy(), atol=1e-5)
@@ -263,10 +264,14 @@ def test_checkpoints_from_before_the_rhythm_input_still_load() -> None:
     # Those from before `rhythm_source` read the beat of their last stream.
     before = {k: v for k, v in GeneratorConfig(**SMALL_MODEL).to_dict().items()}
     del before["rhythm_source"]
-    assert GeneratorConfig.from_dict(before).rhythm_stream == "accomp"
-    assert GeneratorConfig(**SMALL_MODEL).rhythm_stream == "mix"
+    assert GeneratorConfig.from_dict(before).rhythm_source == "accompaniment"
+    single = {**before, "variant": "single-stream", "rhythm_source": "stream"}
+    assert GeneratorConfig.from_dict(single).rhythm_source == "mixture"
+    assert GeneratorConfig(**SMALL_MODEL).rhythm_source == "mixture"
     with pytest.raises(BadInput):
         GeneratorConfig(rhythm_source="drums")
+    with pytest.raises(BadInput):
+        GeneratorConfig(variant="single-stream", rhythm_source="accompaniment")
     m = MusicFaceGenerator(config)
     streams = [torch.randn(1, 12, 39, 26) for _ in range(2)]
     assert m(streams, torch.tensor([0])).pose.shape == (1, 12, 6)

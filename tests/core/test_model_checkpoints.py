@@ -31,13 +31,29 @@ class Payload:
 
 
 def small_norm(rng: np.random.Generator) -> Normalization:
-    streams = ("vocals", "accomp", "mix")
+    streams = ("vocals", "accompaniment", "mixture")
     return Normalization(
         mfcc_mean={s: rng.standard_normal(26).astype(np.float32) for s in streams},
         mfcc_std={s: rng.uniform(0.5, 2, 26).astype(np.float32) for s in streams},
         pose_scale=rng.uniform(0.01, 0.2, 6).astype(np.float32),
         expression_scale=rng.uniform(0.05, 0.3, 52).astype(np.float32),
     )
+
+
+def test_checkpoints_that_spelled_the_streams_accomp_and_mix_still_load(tmp_path: Path) -> None:
+    torch.manual_seed(3)
+    model = MusicFaceGenerator(GeneratorConfig(**SMALL)).eval()
+    norm = small_norm(np.random.default_rng(0))
+    legacy = {"accompaniment": "accomp", "mixture": "mix"}
+    state = {
+        (f"{legacy[k.split('_')[0]]}_{k.split('_')[1]}" if k.split("_")[0] in legacy else k): v
+        for k, v in norm.to_dict().items()
+    }
+    assert "accomp_mean" in state and "mix_std" in state
+    loaded = Normalization.from_dict(state)
+    for stream in ("vocals", "accompaniment", "mixture"):
+        np.testing.assert_array_equal(loaded.mfcc_mean[stream], norm.mfcc_mean[stream])
+    assert model.config.streams == ("vocals", "accompaniment")
 
 
 @pytest.mark.parametrize("variant", ["single-stream", "full"])
@@ -51,12 +67,13 @@ def test_round_trip_gives_identical_outputs(tmp_path: Path, variant: str) -> Non
     assert loaded.model.config == model.config
     assert loaded.meta == {"subjects": ["a", "b"]}
     assert len(loaded.checkpoint_id) == 64
-    for key in ("vocals", "mix"):
+    for key in ("vocals", "mixture"):
         np.testing.assert_array_equal(loaded.normalization.mfcc_std[key], norm.mfcc_std[key])
     np.testing.assert_array_equal(loaded.normalization.pose_scale, norm.pose_scale)
     np.testing.assert_array_equal(loaded.normalization.expression_scale, norm.expression_scale)
     mfccs = {
-        s: rng.standard_normal((700, 26)).astype(np.float32) for s in ("vocals", "accomp", "mix")
+        s: rng.standard_normal((700, 26)).astype(np.float32)
+        for s in ("vocals", "accompaniment", "mixture")
     }
     a = run_generator(model, norm, mfccs, 200, subject=1)
     b = run_generator(loaded.model, loaded.normalization, mfccs, 200, subject=1)

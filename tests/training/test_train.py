@@ -142,32 +142,36 @@ def test_dataset_loads_clips_and_cuts_windows(toy: Path) -> None:
     stacked = np.concatenate([c.mfcc["vocals"] for c in train_set.clips])
     np.testing.assert_allclose(norm.mfcc("vocals", stacked).mean(0), 0.0, atol=1e-4)
     np.testing.assert_allclose(norm.mfcc("vocals", stacked).std(0), 1.0, atol=1e-3)
-    batch = train_set.random_batch(np.random.default_rng(0), 5, 128, ("vocals", "accomp"), norm)
+    batch = train_set.random_batch(
+        np.random.default_rng(0), 5, 128, ("vocals", "accompaniment"), norm
+    )
     assert [s.shape for s in batch.streams] == [(5, 128, 39, 26)] * 2
     assert batch.expression.shape == (5, 128, 52) and batch.pose.shape == (5, 128, 6)
     assert batch.eye_long.shape == (5, 128) and batch.initial_pose.shape == (5, 2, 6)
     assert batch.audio.shape == (5, 128, 52) and batch.subject.shape == (5,)
     # A crop's windows are exactly frame_windows of the clip's normalised MFCCs.
     clip = train_set.clips[1]
-    crop = train_set.crop(clip, 50, 128, ("mix",), norm)
-    whole = frame_windows(norm.mfcc("mix", clip.mfcc["mix"]), clip.frames, FPS)
+    crop = train_set.crop(clip, 50, 128, ("mixture",), norm)
+    whole = frame_windows(norm.mfcc("mixture", clip.mfcc["mixture"]), clip.frames, FPS)
     np.testing.assert_allclose(crop["windows"][0], whole[50:178], atol=1e-6)
     np.testing.assert_allclose(crop["initial_pose"] * norm.pose_scale, clip.pose[48:50], atol=1e-6)
-    val = test_set.fixed_batches(4, 128, ("mix",), norm)
+    val = test_set.fixed_batches(4, 128, ("mixture",), norm)
     assert sum(len(b.subject) for b in val) == 2 * (360 // 128)
     # The pose head's beat phase: the mixture's by default, for every variant, as the
     # engine computes it from the song; the accompaniment's for older checkpoints.
     assert batch.rhythm.shape == (5, 128, 2)
-    stems = train_set.crop(clip, 50, 128, ("vocals", "accomp"), norm)["rhythm"]
+    stems = train_set.crop(clip, 50, 128, ("vocals", "accompaniment"), norm)["rhythm"]
     np.testing.assert_array_equal(
-        stems, rhythm_features(clip.mfcc["mix"], clip.frames, FPS)[50:178]
+        stems, rhythm_features(clip.mfcc["mixture"], clip.frames, FPS)[50:178]
     )
-    legacy = train_set.crop(clip, 50, 128, ("vocals", "accomp"), norm, rhythm="accomp")
-    np.testing.assert_array_equal(
-        legacy["rhythm"], rhythm_features(clip.mfcc["accomp"], clip.frames, FPS)[50:178]
+    legacy = train_set.crop(
+        clip, 50, 128, ("vocals", "accompaniment"), norm, rhythm="accompaniment"
     )
     np.testing.assert_array_equal(
-        crop["rhythm"], rhythm_features(clip.mfcc["mix"], clip.frames, FPS)[50:178]
+        legacy["rhythm"], rhythm_features(clip.mfcc["accompaniment"], clip.frames, FPS)[50:178]
+    )
+    np.testing.assert_array_equal(
+        crop["rhythm"], rhythm_features(clip.mfcc["mixture"], clip.frames, FPS)[50:178]
     )
 
 
@@ -230,7 +234,7 @@ def test_full_variant_learns_the_toy_task(toy: Path, tmp_path: Path) -> None:
     assert loaded.meta["subjects"] == ["a", "b"] and loaded.meta["steps"] == 150
     # The expression head learned the loudness → jawOpen mapping on unseen clips.
     test_set = MusicFaceDataset(toy, "test")
-    batch = test_set.fixed_batches(4, 128, ("vocals", "accomp"), loaded.normalization)[0]
+    batch = test_set.fixed_batches(4, 128, ("vocals", "accompaniment"), loaded.normalization)[0]
     with torch.no_grad():
         out = loaded.model(batch.streams, batch.subject, batch.initial_pose)
     jaw = ARKIT_INDEX["jawOpen"]
