@@ -30,10 +30,11 @@ from core.model.inference import run_generator
 from core.performance import Performance
 from core.progress import ProgressFn, no_progress, scaled
 from core.rhythm import beats_from_mfcc
+from core.streams import ACCOMPANIMENT, MIXTURE, SEPARATED, VOCALS
 
 # Attention curves hold, per task (expression, pose, eye), the mean ATM attention
 # on the vocal features (channel 0) and on the accompaniment features (channel 1).
-ATTENTION_CHANNELS: tuple[str, ...] = ("vocals", "accompaniment")
+ATTENTION_CHANNELS: tuple[str, ...] = SEPARATED
 EYE_COLUMNS = (ARKIT_INDEX["eyeBlinkLeft"], ARKIT_INDEX["eyeBlinkRight"])
 
 
@@ -61,7 +62,7 @@ def _streams(
         mono=True,
         progress=progress,
     )
-    return {"vocals": stems.vocals[:, 0], "accomp": stems.accompaniment[:, 0]}, stems.backend
+    return {VOCALS: stems.vocals[:, 0], ACCOMPANIMENT: stems.accompaniment[:, 0]}, stems.backend
 
 
 def generate(
@@ -72,13 +73,19 @@ def generate(
     seed: int = 0,
     vocals: str | Path | None = None,
     accompaniment: str | Path | None = None,
+    device: str = "auto",
     progress: ProgressFn = no_progress,
 ) -> Performance:
-    """Animate `song` with a generator checkpoint (None: the shipped default)."""
+    """Animate `song` with a generator checkpoint (None: the shipped default), on
+    `device` (auto: a GPU when present, else the CPU; core/device.py)."""
     song = Path(song)
     if not isinstance(seed, int) or seed < 0:
         raise BadInput(f"seed must be a non-negative integer, got {seed!r}")
-    loaded = checkpoint if isinstance(checkpoint, LoadedGenerator) else load_checkpoint(checkpoint)
+    loaded = (
+        checkpoint
+        if isinstance(checkpoint, LoadedGenerator)
+        else load_checkpoint(checkpoint, device=device)
+    )
     config = loaded.model.config
     if not 0 <= subject < config.n_subjects:
         raise BadInput(
@@ -102,16 +109,16 @@ def generate(
     )
 
     signals = dict(audio)
-    if not config.separated or config.rhythm_stream == "mix":
+    if MIXTURE in (*config.streams, config.rhythm_source):
         # The single-stream model hears the song; the pose head, and so the beat
         # markers, track the beat in the whole song (GeneratorConfig.rhythm_source).
-        signals["mix"] = mix
+        signals[MIXTURE] = mix
     mfccs: dict[str, np.ndarray] = {}
     for i, (name, signal) in enumerate(signals.items()):
         mfccs[name] = mfcc_26(signal)
         progress("features", 0.6 + 0.2 * (i + 1) / (len(signals) + 1))
     # One beat per song: the markers are the beats the pose head's phase reads.
-    beats = beats_from_mfcc(mfccs[config.rhythm_stream])
+    beats = beats_from_mfcc(mfccs[config.rhythm_source])
     progress("features", 0.8)
 
     curves = run_generator(
@@ -120,6 +127,7 @@ def generate(
         mfccs,
         n_frames,
         subject,
+        beats=beats,
         progress=scaled(progress, 0.8, 0.98),
     )
     rng = np.random.Generator(np.random.PCG64(seed))

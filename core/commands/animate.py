@@ -24,6 +24,7 @@ from core.commands.song_arguments import (
     add_device_argument,
     add_model_arguments,
     add_song_arguments,
+    generate_from_arguments,
 )
 from core.errors import BadInput, MissingModel, MusicFaceError
 from core.face.template import HEAD_OBJECT, TEMPLATE_PATH
@@ -94,19 +95,7 @@ def run(args: argparse.Namespace, progress: ProgressFn) -> int:
     target = Target.parse(args.target)
     if importlib.util.find_spec("bpy") is None:
         raise MissingModel("musicface animate needs the bpy module in the engine's Python")
-    from core.checkpoints import load_checkpoint
-    from core.generate import generate
-
-    performance = generate(
-        args.song,
-        checkpoint=load_checkpoint(args.checkpoint, device=args.device),
-        separator=args.separator,
-        subject=args.subject,
-        seed=args.seed,
-        vocals=args.vocals,
-        accompaniment=args.accompaniment,
-        progress=scaled(progress, 0.0, 0.8),
-    )
+    performance = generate_from_arguments(args, scaled(progress, 0.0, 0.8))
     progress("keyframes", 0.8)
     with tempfile.TemporaryDirectory(prefix="musicface-animate-") as work:
         saved = performance.save(Path(work) / "performance.npz")

@@ -10,6 +10,7 @@ from core.commands.song_arguments import (
     add_device_argument,
     add_model_arguments,
     add_song_arguments,
+    generate_from_arguments,
 )
 from core.errors import BadInput
 from core.progress import ProgressFn
@@ -28,9 +29,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace, progress: ProgressFn) -> int:
-    from core.checkpoints import load_checkpoint
-    from core.generate import generate
-
     out: Path = args.out
     if out.suffix != ".npz":
         raise BadInput(f"the output must be a .npz file, got {out.name}")
@@ -38,18 +36,7 @@ def run(args: argparse.Namespace, progress: ProgressFn) -> int:
         raise BadInput(f"output folder does not exist: {out.parent}")
     if args.fps is not None and not args.fps > 0:
         raise BadInput(f"--fps must be positive, got {args.fps}")
-    # Loaded here, on the device asked for; generate() would load it on the default one.
-    loaded = load_checkpoint(args.checkpoint, device=args.device)
-    performance = generate(
-        args.song,
-        checkpoint=loaded,
-        separator=args.separator,
-        subject=args.subject,
-        seed=args.seed,
-        vocals=args.vocals,
-        accompaniment=args.accompaniment,
-        progress=progress,
-    )
+    performance = generate_from_arguments(args, progress)
     if args.fps is not None:
         performance = performance.resample(args.fps)
     progress("write", 0.98)

@@ -5,10 +5,14 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from core.device import DEVICE_HELP
+from core.progress import ProgressFn
+from core.separation.names import SEPARATORS
 
-SEPARATORS = ("auto", "spleeter", "dsp", "none")
+if TYPE_CHECKING:  # the engine's heavy imports wait until a command runs
+    from core.performance import Performance
 
 
 def add_song_arguments(parser: argparse.ArgumentParser, out_help: str) -> None:
@@ -37,3 +41,20 @@ def add_model_arguments(parser: argparse.ArgumentParser) -> None:
 def add_device_argument(parser: argparse.ArgumentParser) -> None:
     """--device: where the generator runs (resolved by core/device.py)."""
     parser.add_argument("--device", default="auto", help=DEVICE_HELP)
+
+
+def generate_from_arguments(args: argparse.Namespace, progress: ProgressFn) -> Performance:
+    """The take that `generate` and `animate` make from their shared arguments."""
+    from core.generate import generate
+
+    return generate(
+        args.song,
+        checkpoint=args.checkpoint,
+        separator=args.separator,
+        subject=args.subject,
+        seed=args.seed,
+        vocals=args.vocals,
+        accompaniment=args.accompaniment,
+        device=args.device,
+        progress=progress,
+    )
