@@ -35,7 +35,8 @@ def onset_envelope_from_mfcc(mfcc: np.ndarray) -> np.ndarray:
     padded = np.pad(deltas, ((0, 0), (0, _N_BANDS - N_MFCC)))
     log_mel_change = idct(padded, type=2, axis=1, norm="ortho")
     flux = np.maximum(log_mel_change, 0.0).sum(axis=1)
-    local = np.convolve(flux, np.ones(MFCC_FPS) / MFCC_FPS, mode="same")  # ~1 s level
+    width = min(MFCC_FPS, len(flux))  # a song shorter than the window still gets one
+    local = np.convolve(flux, np.ones(width) / width, mode="same")  # ~1 s level
     return np.maximum(flux - local, 0.0)
 
 

@@ -5,7 +5,7 @@ import pytest
 
 from core.audio import FEATURE_SR
 from core.features import mfcc_26
-from core.rhythm import beat_phase, beats_from_mfcc, rhythm_features
+from core.rhythm import beat_phase, beats_from_mfcc, onset_envelope_from_mfcc, rhythm_features
 
 
 def click_track(bpm: float, seconds: float = 20.0, start: float = 2.0, seed: int = 0):
@@ -52,3 +52,11 @@ def test_no_tempo_gives_zero_rhythm() -> None:
     assert not beat_phase(np.array([1.0]), 50, 30.0).any()
     silence = mfcc_26(np.zeros(16000 * 5, np.float32))
     assert not rhythm_features(silence, 150, 30.0).any()
+
+
+def test_a_song_shorter_than_a_second_has_an_envelope_of_its_own_length() -> None:
+    # np.convolve(mode="same") returns the longer input's length: a 0.5 s song
+    # (allowed) once got a 1 s envelope and crashed generate.
+    mfcc = mfcc_26(np.random.default_rng(0).standard_normal(8000).astype(np.float32))
+    assert len(onset_envelope_from_mfcc(mfcc)) == len(mfcc)
+    assert len(beats_from_mfcc(mfcc)) == 0
