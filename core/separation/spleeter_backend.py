@@ -29,12 +29,16 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from core.errors import MissingModel, MusicFaceError
 from core.progress import ProgressFn, no_progress
 from core.separation.cache import musicface_cache_root
+
+if TYPE_CHECKING:  # torch loads only when the PyTorch implementation runs
+    from core.separation.spleeter_torch import Spleeter2Stems
 
 VERSION = "1"  # of the TensorFlow runner's chunking (spleeter_runner.py)
 TORCH_VERSION = "1"  # of spleeter_torch.py's signal path and chunking
@@ -261,7 +265,7 @@ def _separate_tensorflow(
     return vocals, accompaniment
 
 
-_loaded: dict[tuple[str, int], object] = {}  # converted file → model: load once per process
+_loaded: dict[tuple[str, int], Spleeter2Stems] = {}  # converted file → model: load once per process
 
 
 def _separate_torch(
@@ -285,9 +289,7 @@ def _separate_torch(
     threads = torch.get_num_threads()
     torch.set_num_threads(spleeter_torch.separation_threads())
     try:
-        return spleeter_torch.separate(  # type: ignore[arg-type]
-            model, mix, lambda fraction: progress("separate", fraction)
-        )
+        return spleeter_torch.separate(model, mix, lambda f: progress("separate", f))
     finally:
         torch.set_num_threads(threads)
 

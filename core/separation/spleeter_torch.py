@@ -64,6 +64,7 @@ def _deconv_one_channel(x: torch.Tensor, layer: nn.ConvTranspose2d) -> torch.Ten
     columns = torch.matmul(weight, x.reshape(batch, channels, height * width))
     size = (2 * height + kernel - 2, 2 * width + kernel - 2)
     out = F.fold(columns, size, kernel, stride=2)
+    assert layer.bias is not None  # Keras' Conv2DTranspose has one
     return out + layer.bias.view(1, -1, 1, 1)
 
 
@@ -144,7 +145,8 @@ class Spleeter2Stems(nn.Module):
         estimates = [self.vocals(spectrogram), self.accompaniment(spectrogram)]
         powers = [estimate**SEPARATION_EXPONENT for estimate in estimates]
         total = powers[0] + powers[1] + EPSILON
-        return tuple((power + EPSILON / len(STEMS)) / total for power in powers)  # type: ignore[return-value]
+        vocals, accompaniment = ((power + EPSILON / len(STEMS)) / total for power in powers)
+        return vocals, accompaniment
 
 
 def tf_variable_names(stem_index: int) -> dict[str, str]:
@@ -209,7 +211,10 @@ def load_model(path: Path) -> Spleeter2Stems:
     model = Spleeter2Stems()
     load_weights(model, path)
     # Channels-last puts the transposed convolutions on oneDNN: a third faster.
-    return model.eval().to(memory_format=torch.channels_last)
+    for parameter in model.parameters():
+        if parameter.ndim == 4:
+            parameter.data = parameter.data.contiguous(memory_format=torch.channels_last)
+    return model.eval()
 
 
 def _frame_count(samples: int) -> int:
