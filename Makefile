@@ -66,12 +66,14 @@ demo: setup
 
 test: setup
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy core training
 	$(PY) -m pytest tests -q
 	$(BPY5_VENV)/bin/python -m pytest tests/blender -q -p no:cacheprovider
 	$(BPY42_VENV)/bin/python -m pytest tests/blender -q -p no:cacheprovider
 
 lint: $(VENV)/.stamp
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy core training
 	$(VENV)/bin/ruff format --check .
 
 extension: $(VENV)/.stamp

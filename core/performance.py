@@ -93,7 +93,7 @@ class Performance:
         """Write atomically (temp file + rename) so an interrupted run leaves no half file."""
         path = Path(path)
         arrays: dict[str, np.ndarray] = {
-            "fps": np.float64(self.fps),
+            "fps": np.asarray(self.fps, dtype=np.float64),
             "names": np.array(self.names, dtype="U32"),
             "expression": self.expression,
             "pose": self.pose,

@@ -13,6 +13,7 @@ pivot followed by a translation, the same as the template's pivot empty.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -79,7 +80,7 @@ class FaceModel:
         missing += [f"region_{r}" for r in REGION_NAMES if f"region_{r}" not in arrays]
         if missing:
             raise ValueError(f"face arrays lack {missing}")
-        values = {key: np.asarray(arrays[key]) for key in _ARRAY_KEYS}
+        values: dict[str, Any] = {key: np.asarray(arrays[key]) for key in _ARRAY_KEYS}
         values["regions"] = {name: np.asarray(arrays[f"region_{name}"]) for name in REGION_NAMES}
         return cls(**values)
 

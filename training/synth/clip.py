@@ -203,7 +203,7 @@ def make_clip(
     head = pose(rng, times, plan.beats, plan.downbeats, energy, style)
 
     clean = {"vocals": _feature_mfcc(vocals, sr), "accomp": _feature_mfcc(band, sr)}
-    arrays = {
+    arrays: dict[str, np.ndarray] = {
         "vocals_mfcc": clean["vocals"],
         "accomp_mfcc": clean["accomp"],
         "mix_mfcc": _feature_mfcc(mixture, sr),
@@ -211,7 +211,7 @@ def make_clip(
         "pose": head,
         "eye": look.eye,
         "eye_long": look.eye_long,
-        "fps": np.float64(fps),
+        "fps": np.asarray(fps, dtype=np.float64),
         # Extra ground truth for the metrics and tests.
         "voice_activity": sung.astype(np.uint8),
         "breath": _frame_mask(times, track.breaths).astype(np.uint8),

@@ -117,8 +117,9 @@ def _fit_line(
 
 def _timing(
     phones: tuple[Phone, ...], notes: list[Note]
-) -> tuple[list[tuple[float, float]], list[int]]:
-    """Output (start, end) of every phone kept, and which note each belongs to."""
+) -> tuple[list[tuple[float, float]], list[int], list[int]]:
+    """Output (start, end) of every phone kept, the note each belongs to, and the
+    indices of the phones kept."""
     sylls = _syllables(phones)
     dur = {i: float(np.clip((p.end - p.start) * 0.9, 0.03, 0.15)) for i, p in enumerate(phones)}
     for i, p in enumerate(phones):
@@ -150,7 +151,7 @@ def _timing(
             spans[i], owner[i] = (t, t + dur[i]), k
             t += dur[i]
     order = sorted(spans)
-    return [spans[i] for i in order], [owner[i] for i in order], order  # type: ignore[return-value]
+    return [spans[i] for i in order], [owner[i] for i in order], order
 
 
 def _pitch_contour(
