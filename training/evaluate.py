@@ -38,12 +38,20 @@ COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("cca_pose", "CCA pose ↑", "{:.3f}"),
     ("cca_eye", "CCA eye ↑", "{:.3f}"),
     ("roughness", "roughness (1e-5)", "{:.2f}"),
+    ("head_speed_deg_s", "head °/s", "{:.1f}"),
+    ("pitch_std_deg", "pitch std °", "{:.2f}"),
+    ("roll_std_deg", "roll std °", "{:.2f}"),
+    ("yaw_std_deg", "yaw std °", "{:.2f}"),
     ("blinks_per_s", "blinks/s", "{:.3f}"),
     ("blink_s", "blink dur (s)", "{:.3f}"),
     ("closures_per_min", "long closures/min", "{:.2f}"),
     ("closed_in_silence", "closed in silence", "{:.1%}"),
     ("beat_alignment", "beat align ↑", "{:.3f}"),
 )
+
+
+# Euler X, Y, Z of the Performance's rotation: nod, roll, turn.
+ROTATION_AXES = ("pitch", "roll", "yaw")
 
 
 @dataclass
@@ -70,6 +78,8 @@ class Totals:
     lmd_sum: float = 0.0
     lve_sum: float = 0.0
     rough_sum: float = 0.0
+    speed_sum: float = 0.0  # rad/s, summed over frames
+    rotation_std: list[np.ndarray] = field(default_factory=list)  # per clip, (3,) radians
     blinks: list[float] = field(default_factory=list)
     closures: int = 0
     silent: int = 0
@@ -99,6 +109,13 @@ class Totals:
             "cca_pose": self.pooled_cca("pose"),
             "cca_eye": self.pooled_cca("eye"),
             "roughness": 1e5 * self.rough_sum / frames,
+            "head_speed_deg_s": np.degrees(self.speed_sum / frames),
+            **{
+                f"{axis}_std_deg": float(np.degrees(np.mean([s[i] for s in self.rotation_std])))
+                if self.rotation_std
+                else None
+                for i, axis in enumerate(ROTATION_AXES)
+            },
             "blinks_per_s": len(self.blinks) / max(self.seconds, 1e-9),
             "blink_s": mean(self.blinks),
             "closures_per_min": 60.0 * self.closures / max(self.seconds, 1e-9),
@@ -178,6 +195,8 @@ def _accumulate(
             totals.pairs[key].append((a, b))
             clip[f"cca_{key}"] = M.cca(a, b)
     totals.rough_sum += M.roughness(pose) * t
+    totals.speed_sum += float(M.head_speed(pose, fps).sum())
+    totals.rotation_std.append(np.asarray(pose, np.float64)[:, :3].std(axis=0))
     blinks, closures = M.eye_events(eye, fps)
     totals.blinks += blinks
     totals.closures += len(closures)
