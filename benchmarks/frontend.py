@@ -21,13 +21,13 @@ import argparse
 import os
 import subprocess
 import tempfile
-import threading
 import time
 from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 
 import numpy as np
+from process_memory import PeakMemory
 
 from core.audio import FEATURE_SR, SEPARATION_SR, ffmpeg_exe, load_audio
 from core.features import song_windows
@@ -37,54 +37,6 @@ from core.separation.spleeter_backend import make_random_model, spleeter_python
 
 REPO = Path(__file__).resolve().parents[1]
 REAL_SONG = REPO.parent / "shared" / "testdata" / "real_song_10s.mp3"
-PAGE = os.sysconf("SC_PAGE_SIZE")
-
-
-def tree_rss_bytes(root: int) -> int:
-    """Resident memory of `root` and all its descendants, from /proc."""
-    children: dict[int, list[int]] = {}
-    rss: dict[int, int] = {}
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat") as stat:
-                fields = stat.read().rsplit(")", 1)[1].split()
-        except OSError:
-            continue  # the process ended while we looked
-        pid, ppid = int(entry), int(fields[1])
-        children.setdefault(ppid, []).append(pid)
-        rss[pid] = int(fields[21]) * PAGE
-    total, todo = 0, [root]
-    while todo:
-        pid = todo.pop()
-        total += rss.get(pid, 0)
-        todo.extend(children.get(pid, []))
-    return total
-
-
-class PeakMemory:
-    """Samples the process tree's RSS in a thread; `peak` is the largest seen."""
-
-    def __init__(self, interval: float = 0.02) -> None:
-        self.peak = 0
-        self._interval = interval
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            self.peak = max(self.peak, tree_rss_bytes(os.getpid()))
-            self._stop.wait(self._interval)
-
-    def __enter__(self) -> PeakMemory:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        self._thread.join()
-        self.peak = max(self.peak, tree_rss_bytes(os.getpid()))
 
 
 def make_song(path: Path, minutes: float, source: Path | None) -> Path:

@@ -31,39 +31,15 @@ import os
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
 import numpy as np
+from process_memory import PeakMemory
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
-PAGE = os.sysconf("SC_PAGE_SIZE")
 SR = 44100
-
-
-def tree_rss_bytes(root: int) -> int:
-    """Resident memory of `root` and all its descendants, from /proc."""
-    children: dict[int, list[int]] = {}
-    rss: dict[int, int] = {}
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat") as stat:
-                fields = stat.read().rsplit(")", 1)[1].split()
-        except OSError:
-            continue  # the process ended while we looked
-        pid, ppid = int(entry), int(fields[1])
-        children.setdefault(ppid, []).append(pid)
-        rss[pid] = int(fields[21]) * PAGE
-    total, todo = 0, [root]
-    while todo:
-        pid = todo.pop()
-        total += rss.get(pid, 0)
-        todo.extend(children.get(pid, []))
-    return total
 
 
 def make_song(minutes: float, path: Path) -> str:
@@ -106,28 +82,17 @@ def worker(mix_path: str, out_prefix: str) -> None:
 def measure(impl: str, mix: Path, out_prefix: str) -> dict[str, float]:
     env = dict(os.environ, MUSICFACE_SPLEETER_IMPL=impl)
     argv = [sys.executable, __file__, "--worker", str(mix), out_prefix]
-    peak = 0
     start = time.perf_counter()
     child = subprocess.Popen(argv, stdout=subprocess.PIPE, text=True, env=env, cwd=REPO)
-    finished = threading.Event()
-
-    def sample() -> None:
-        nonlocal peak
-        while not finished.is_set():
-            peak = max(peak, tree_rss_bytes(child.pid))
-            time.sleep(0.02)
-
-    sampler = threading.Thread(target=sample, daemon=True)
-    sampler.start()
     assert child.stdout is not None
     result: dict = {}
-    for line in child.stdout:
-        if line.startswith("{"):
-            result = json.loads(line)
-            break
-    wall = time.perf_counter() - start
-    finished.set()
-    sampler.join()
+    with PeakMemory(child.pid) as memory:
+        for line in child.stdout:
+            if line.startswith("{"):
+                result = json.loads(line)
+                break
+        wall = time.perf_counter() - start
+    peak = memory.peak
     if child.wait() != 0 or not result.get("done"):
         raise SystemExit(f"{impl} run failed (exit {child.returncode})")
     return {"wall_s": wall, "cpu_s": result["cpu_s"], "peak_gb": peak / 1e9}
