@@ -124,6 +124,14 @@ class Totals:
         }
 
 
+def corpus_separator(manifest: Manifest) -> str:
+    """The separator a corpus's features came from (so the model hears at test time
+    what it heard in training); corpora from before it was recorded used dsp."""
+    generator = manifest.fields.get("generator")
+    recorded = generator.get("separator") if isinstance(generator, dict) else None
+    return recorded if recorded in ("spleeter", "dsp", "none") else "dsp"
+
+
 def read_test_clips(data: Path, split: str = "test") -> tuple[list[dict[str, Any]], Manifest]:
     manifest = read_manifest(data)
     clips = manifest.split(split)
@@ -249,7 +257,7 @@ def plot_clip(
 def evaluate(
     data: Path,
     checkpoints: list[Path],
-    separator: str = "dsp",
+    separator: str | None = None,
     seed: int = 0,
     plots: Path | None = None,
     limit: int | None = None,
@@ -261,6 +269,8 @@ def evaluate(
     from core.generate import generate
 
     entries, manifest = read_test_clips(data)
+    if separator is None:
+        separator = corpus_separator(manifest)
     entries = entries[:limit] if limit else entries
     loaded = [load_checkpoint(path) for path in checkpoints]
     lips = M.LipGeometry(FaceModel.load())

@@ -91,3 +91,17 @@ def test_format_table_marks_missing_figures() -> None:
     lines = table.splitlines()
     assert len(lines) == 3 and lines[2].startswith("| x | 1.235 | — |")
     assert "50.0%" in lines[2]
+
+
+def test_evaluation_separates_as_the_corpus_was_separated(tmp_path: Path) -> None:
+    from training.evaluate import corpus_separator
+    from training.manifest import read_manifest
+
+    def made_with(generator: object) -> str:
+        (tmp_path / "manifest.json").write_text(json.dumps({"clips": [], "generator": generator}))
+        return corpus_separator(read_manifest(tmp_path))
+
+    assert made_with({"separator": "spleeter"}) == "spleeter"
+    assert made_with({"separator": "none"}) == "none"
+    assert made_with({"stems": "dsp", "dsp_version": "2"}) == "dsp"  # before it was recorded
+    assert made_with({"separator": "clean"}) == "dsp"  # true stems: no separator to match

@@ -26,8 +26,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--separator",
         choices=SEPARATORS,
-        default="dsp",
-        help="how generate() splits each test mixture (default: dsp)",
+        help="how generate() splits each test mixture (default: the separator the "
+        "corpus's features were made with, as the model heard in training)",
     )
     parser.add_argument("--seed", type=int, default=0, help="take seed (blinks, baseline)")
     parser.add_argument("--json", type=Path, help="also write every figure to this JSON file")
@@ -59,7 +59,9 @@ def run(args: argparse.Namespace, progress: ProgressFn) -> int:
         progress=progress,
     )
     table = format_table(result)
-    print(f"{result['clips']} test clips, {result['seconds']:.0f} s, separator {args.separator}")
+    print(
+        f"{result['clips']} test clips, {result['seconds']:.0f} s, separator {result['separator']}"
+    )
     print(table)
     for target, text in ((args.json, json.dumps(result, indent=1)), (args.markdown, table + "\n")):
         if target is None:
