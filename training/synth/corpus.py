@@ -22,7 +22,6 @@ children cheap and safe to fork whatever threads the parent runs.
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Iterator, Sequence
 from dataclasses import asdict
 from multiprocessing import get_context
@@ -31,6 +30,7 @@ from pathlib import Path
 import numpy as np
 import soundfile as sf
 
+from core.atomic_write import atomic_write
 from core.face.arkit import ARKIT_NAMES
 from core.features import VIDEO_FPS
 from core.progress import ProgressFn, no_progress
@@ -141,7 +141,6 @@ def write_corpus(
         "clips": entries,
     }
     path = out / "manifest.json"
-    tmp = path.with_suffix(".json.tmp")
-    tmp.write_text(json.dumps(manifest, indent=1))
-    os.replace(tmp, path)
+    with atomic_write(path) as handle:
+        handle.write(json.dumps(manifest, indent=1).encode())
     return path
