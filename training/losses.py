@@ -114,7 +114,10 @@ def mmd(
 
     def kernel(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
         d2 = (a - b.t()) ** 2
-        return sum(torch.exp(-d2 / (2.0 * s * s)) for s in bandwidths).mean()
+        total = torch.zeros_like(d2)  # 0 + k1 + k2 …: the same sums as Python's sum()
+        for s in bandwidths:
+            total = total + torch.exp(-d2 / (2.0 * s * s))
+        return total.mean()
 
     return kernel(x, x) + kernel(y, y) - 2.0 * kernel(x, y)
 
