@@ -45,14 +45,14 @@ def _streams(
     vocals: Path | None,
     accompaniment: Path | None,
     progress: ProgressFn,
-) -> tuple[dict[str, np.ndarray], str]:
+) -> tuple[dict[str, np.ndarray], str, str]:
     """16 kHz mono audio of the separated streams the model reads (none for a
-    single-stream model), and the separator actually used."""
+    single-stream model), the separator actually used, and why (for the user)."""
     from core.separation import choose_backend, separate
 
     if not separated:
         choose_backend(separator, vocals, accompaniment)  # still refuse bad arguments
-        return {}, "none (single-stream model)"
+        return {}, "none (single-stream model)", "a single-stream model hears the whole song"
     stems = separate(
         song,
         separator,
@@ -62,7 +62,8 @@ def _streams(
         mono=True,
         progress=progress,
     )
-    return {VOCALS: stems.vocals[:, 0], ACCOMPANIMENT: stems.accompaniment[:, 0]}, stems.backend
+    streams = {VOCALS: stems.vocals[:, 0], ACCOMPANIMENT: stems.accompaniment[:, 0]}
+    return streams, stems.backend, stems.message
 
 
 def generate(
@@ -99,7 +100,7 @@ def generate(
     n_frames = video_frame_count(seconds, config.fps)
     progress("decode", 0.05)
 
-    audio, used = _streams(
+    audio, used, separation = _streams(
         song,
         config.separated,
         separator,
@@ -149,6 +150,7 @@ def generate(
         "checkpoint": loaded.checkpoint_id,
         "variant": config.variant,
         "separator": used,
+        "separation": separation,
         "seed": seed,
         "subject": subject,
         "song": song.name,

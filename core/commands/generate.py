@@ -43,6 +43,7 @@ def run(args: argparse.Namespace, progress: ProgressFn) -> int:
     performance.save(out)  # atomic: temp file + rename
     progress("write", 1.0)
     # stderr: stdout carries only JSON lines under `--progress json`.
+    print(performance.meta.get("separation", ""), file=sys.stderr)
     print(f"wrote {out} ({performance.frames} frames at {performance.fps:g} fps)", file=sys.stderr)
     args.done_path = out
     return 0

@@ -48,6 +48,10 @@ def run(args: argparse.Namespace, progress: ProgressFn) -> int:
     write_wav(out / "vocals.wav", stems.vocals, stems.sr)
     write_wav(out / "accompaniment.wav", stems.accompaniment, stems.sr)
     # stderr: stdout is reserved for the JSON progress protocol.
-    print(f"{stems.message}; wrote {out / 'vocals.wav'} and accompaniment.wav", file=sys.stderr)
+    cached = " (cached)" if stems.cached else ""
+    print(
+        f"{stems.message}{cached}; wrote {out / 'vocals.wav'} and accompaniment.wav",
+        file=sys.stderr,
+    )
     args.done_path = out
     return 0

@@ -154,6 +154,4 @@ def separate(
             message += f" (cache {cache} not writable)"
     out_vocals, out_accompaniment = (_shape(s, SEPARATION_SR, sr, mono) for s in separated)
     progress("separate", 1.0)
-    if cached:
-        message += " (cached)"
     return Stems(out_vocals, out_accompaniment, chosen, message, cached=cached, sr=sr)

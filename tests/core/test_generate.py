@@ -138,6 +138,7 @@ def test_a_computed_and_a_cached_separation_give_the_same_performance(
     assert list((tmp_path / "cache" / "separation").glob("*.npz"))  # the second run hit it
     for name in ("expression", "pose", "eye_long", "eye_blink", "attention", "beats"):
         np.testing.assert_array_equal(getattr(first, name), getattr(second, name))
+    assert first.meta == second.meta and "dsp" in first.meta["separation"]
 
 
 def test_the_beat_markers_are_the_beats_the_head_moves_to(
