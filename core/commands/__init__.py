@@ -1,3 +1,10 @@
 """Subcommands of `musicface`: one module each (NAME, HELP, add_arguments, run)."""
 
-COMMANDS: tuple[str, ...] = ("features", "separate", "generate", "build_template", "animate")
+COMMANDS: tuple[str, ...] = (
+    "features",
+    "separate",
+    "generate",
+    "capture",
+    "build_template",
+    "animate",
+)
