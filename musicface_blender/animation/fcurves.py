@@ -43,6 +43,7 @@ class Take:
         if key in self._channels:
             return self._channels[key]
         animation = id_block.animation_data or id_block.animation_data_create()
+        _keep(animation.action)
         if _layered():
             if not self.actions:
                 self.actions.append(_new_action(self.name))
@@ -104,6 +105,13 @@ def _new_action(name: str) -> bpy.types.Action:
     # Earlier takes must survive being unassigned: the user may want them back.
     action.use_fake_user = True
     return action
+
+
+def _keep(replaced: bpy.types.Action | None) -> None:
+    """The action a take replaces (the user's own, say) would be left with no user, and
+    Blender drops such data on save: a fake user keeps it, as it keeps earlier takes."""
+    if replaced is not None and not replaced.use_fake_user:
+        replaced.use_fake_user = True
 
 
 def take_fcurves(action: bpy.types.Action, id_block: bpy.types.ID | None = None) -> list:

@@ -197,3 +197,16 @@ def test_generate_is_declared_as_one_undo_step():
     # Undo itself needs a window (not available headless); the operator writes the whole
     # take in one execute (or one modal finish) and asks Blender for the undo push.
     assert {"REGISTER", "UNDO"} <= bpy.types.MUSICFACE_OT_generate.bl_options
+
+
+def test_the_users_own_action_survives_a_take_and_a_save(template_head, performance_file, tmp_path):
+    key = template_head.data.shape_keys
+    mine = bpy.data.actions.new("my own keys")
+    key.animation_data_create().action = mine
+    assert generate(performance_file) == {"FINISHED"}
+    assert key.animation_data.action != mine
+    # Unassigned, it has no user left: without a fake user Blender would drop it on save.
+    saved = tmp_path / "kept.blend"
+    bpy.ops.wm.save_as_mainfile(filepath=str(saved))
+    bpy.ops.wm.open_mainfile(filepath=str(saved))
+    assert "my own keys" in bpy.data.actions
