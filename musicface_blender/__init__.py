@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import bpy
 
+from .ops_capture import MUSICFACE_OT_capture
 from .ops_generate import MUSICFACE_OT_generate
 from .ops_head import MUSICFACE_OT_add_head
 from .panel import MUSICFACE_PT_main
@@ -21,6 +22,7 @@ CLASSES = (
     MUSICFACE_OT_check_engine,
     MUSICFACE_OT_add_head,
     MUSICFACE_OT_generate,
+    MUSICFACE_OT_capture,
     MUSICFACE_PT_main,
 )
 

@@ -24,8 +24,9 @@ from .scene_setup import scene_fps, set_beat_markers, set_song_strip
 
 @dataclass
 class TakeSettings:
-    song: Path | None = None
+    song: Path | None = None  # the sound strip's source (a song, or a captured video)
     seed: int | None = None
+    name: str = ""  # the take's action name; empty: from the song and seed
     strengths: Strengths = field(default_factory=Strengths)
     max_error: float = 0.0  # 0: a key on every frame; else simplified within this error
     pose_object: bpy.types.Object | None = None  # None: no head pose
@@ -69,7 +70,7 @@ def apply_performance(scene, performance, head: bpy.types.Object, settings: Take
     start = scene.frame_start
     frames = start + np.arange(performance.frames, dtype=np.float32)
     error = max(settings.max_error, 0.0)
-    take = new_take(take_name(settings.song, settings.seed))
+    take = new_take(settings.name or take_name(settings.song, settings.seed))
     expression = weighted_expression(
         performance.expression, performance.names, performance.eye_long, settings.strengths
     )
@@ -99,6 +100,8 @@ def apply_performance(scene, performance, head: bpy.types.Object, settings: Take
 
 def _take_info(performance, settings: TakeSettings) -> str:
     info = {
+        "source": performance.meta.get("source", "generate"),
+        "video": performance.meta.get("video"),
         "song": str(settings.song) if settings.song else None,
         "seed": settings.seed,
         "fps": performance.fps,

@@ -160,7 +160,7 @@ def write_take(args: argparse.Namespace):
     inputs = take_inputs.gather(context, str(args.performance or ""))
     if args.performance is not None:
         return generate.finish_take(context, inputs, args.performance.resolve())
-    job = generate.start_engine(context, inputs, args.engine_python or "")
+    job = _module("ops_engine").start_engine(context, inputs, args.engine_python or "")
     try:
         job.wait(_print_progress)
         if not job.succeeded:
@@ -188,7 +188,7 @@ def run(args: argparse.Namespace) -> int:
     head = find_head(args.target)
     configure(args, head)
     result = write_take(args)
-    for line in _module("ops_generate").summary(result)[1:]:
+    for line in _module("ops_engine").summary(result)[1:]:
         print(line, file=sys.stderr)
     save(out)
     print(f"saved {out}", file=sys.stderr)

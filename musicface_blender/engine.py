@@ -1,10 +1,12 @@
 """Running the MusicFace engine as a subprocess (argv list, never a shell).
 
 The add-on never imports torch: it starts `python -m core.cli --progress json
-generate …` in the engine's interpreter, follows its JSON lines
-(`{"stage", "progress"}`, then `{"done"}` or `{"error", "kind"}`) and reads the
-Performance file it wrote, at the engine's frame rate (apply.py resamples it to the
-scene's). bpy-free, so it is testable on its own.
+generate …` (a song) or `… capture …` (a face on video) in the engine's interpreter,
+follows its JSON lines (`{"stage", "progress"}`, then `{"done"}` or `{"error",
+"kind"}`) and reads the Performance file it wrote, at the engine's frame rate
+(apply.py resamples it to the scene's). Both commands write the same Performance
+format, so one job runs either: a request only says which command and its arguments.
+bpy-free, so it is testable on its own.
 """
 
 from __future__ import annotations
@@ -28,7 +30,9 @@ REPOSITORY = Path(__file__).resolve().parents[1]
 
 
 @dataclass(frozen=True)
-class EngineRequest:
+class GenerateRequest:
+    """`musicface generate`: a song → a Performance."""
+
     song: Path
     seed: int = 0
     subject: int = 0
@@ -36,6 +40,31 @@ class EngineRequest:
     vocals: Path | None = None
     accompaniment: Path | None = None
     checkpoint: Path | None = None
+
+    def arguments(self, out: Path) -> list[str]:
+        argv = ["generate", str(self.song), "-o", str(out)]
+        argv += ["--seed", str(self.seed), "--subject", str(self.subject)]
+        argv += ["--separator", self.separator]
+        if self.vocals is not None and self.accompaniment is not None:
+            argv += ["--vocals", str(self.vocals), "--accompaniment", str(self.accompaniment)]
+        if self.checkpoint is not None:
+            argv += ["--checkpoint", str(self.checkpoint)]
+        return argv
+
+
+@dataclass(frozen=True)
+class CaptureRequest:
+    """`musicface capture`: a face on video → a Performance (its sound, if any, is the song)."""
+
+    video: Path
+
+    def arguments(self, out: Path) -> list[str]:
+        # The engine's defaults (template calibration, smoothing, 512 px) are what a take wants.
+        return ["capture", str(self.video), "-o", str(out)]
+
+
+# What one EngineJob runs.
+EngineRequest = GenerateRequest | CaptureRequest
 
 
 def _repository_python() -> Path | None:
@@ -105,15 +134,7 @@ def check_engine(python: str, timeout: float = 60.0) -> tuple[bool, str]:
 
 
 def engine_argv(python: str, request: EngineRequest, out: Path) -> list[str]:
-    argv = [python, "-m", "core.cli", "--progress", "json", "generate", str(request.song)]
-    argv += ["-o", str(out)]
-    argv += ["--seed", str(request.seed), "--subject", str(request.subject)]
-    argv += ["--separator", request.separator]
-    if request.vocals is not None and request.accompaniment is not None:
-        argv += ["--vocals", str(request.vocals), "--accompaniment", str(request.accompaniment)]
-    if request.checkpoint is not None:
-        argv += ["--checkpoint", str(request.checkpoint)]
-    return argv
+    return [python, "-m", "core.cli", "--progress", "json", *request.arguments(out)]
 
 
 def _cwd(python: str) -> str:

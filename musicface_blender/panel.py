@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import bpy
 
-from .ops_generate import RUNNING
+from .ops_engine import RUNNING
 
 
 class MUSICFACE_PT_main(bpy.types.Panel):
@@ -62,8 +62,11 @@ class MUSICFACE_PT_main(bpy.types.Panel):
             body.prop(settings, "checkpoint")
 
         layout.separator()
+        # While a run is on, the operators' poll greys both buttons out; the bar shows it.
+        layout.operator("musicface.generate", icon="PLAY_SOUND")
+        layout.separator()
+        layout.prop(settings, "video")
+        layout.operator("musicface.capture", icon="FILE_MOVIE")
         job = RUNNING.get("job")
         if job is not None:
             layout.progress(factor=job.progress, type="BAR", text=f"{job.stage} (Esc to cancel)")
-        else:
-            layout.operator("musicface.generate", icon="PLAY_SOUND")

@@ -40,6 +40,11 @@ class MusicFaceSettings(bpy.types.PropertyGroup):
     accompaniment: StringProperty(
         name="Accompaniment", subtype="FILE_PATH", description="Optional accompaniment stem"
     )
+    video: StringProperty(
+        name="Video",
+        subtype="FILE_PATH",
+        description="A face on video to capture (its sound becomes the take's sound strip)",
+    )
     separator: EnumProperty(
         name="Separator",
         description="How the engine splits vocals from accompaniment",

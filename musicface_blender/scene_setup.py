@@ -42,6 +42,12 @@ def song_strips(scene: bpy.types.Scene) -> list:
     return [strip for strip in _strips(scene) if strip.get(STRIP_TAG)]
 
 
+def remove_song_strips(scene: bpy.types.Scene) -> None:
+    """Remove MusicFace's own sound strip(s), never the user's."""
+    for strip in song_strips(scene):
+        _strips(scene).remove(strip)
+
+
 def set_song_strip(scene: bpy.types.Scene, song: Path, frame_start: int):
     """Replace MusicFace's earlier sound strip with `song`, starting at `frame_start`.
 
@@ -50,9 +56,8 @@ def set_song_strip(scene: bpy.types.Scene, song: Path, frame_start: int):
     """
     if not bpy.app.build_options.audaspace:
         return None
+    remove_song_strips(scene)
     strips = _strips(scene)
-    for strip in song_strips(scene):
-        strips.remove(strip)
     used = {strip.channel for strip in strips}
     channel = next(c for c in range(1, 129) if c not in used)
     strip = strips.new_sound(f"MusicFace {song.stem}", str(song), channel, frame_start)

@@ -1,19 +1,19 @@
-"""What one "Generate from song" needs, gathered from the scene settings and checked.
+"""What one "Generate from song" or "Capture from video" needs, from the scene settings.
 
-Shared by the operator (both its modal and blocking paths) and the batch script, so a
-bad input gives the same one-line message everywhere.
+Shared by the operators (both their modal and blocking paths) and the batch script, so
+a bad input gives the same one-line message everywhere.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import bpy
 
 from .apply import TakeSettings, default_pose_object
 from .core_link import BadInput, MusicFaceError, exit_code_of
-from .engine import EngineRequest, bpy_abspath
+from .engine import CaptureRequest, EngineRequest, GenerateRequest, bpy_abspath
 
 
 class UserError(MusicFaceError):
@@ -65,15 +65,12 @@ def resolve_pose(settings, head: bpy.types.Object) -> tuple[bpy.types.Object | N
     return target, ""
 
 
-def gather(context: bpy.types.Context, performance: str = "") -> TakeInputs:
-    """Check the settings; raise UserError with one line for the user when something is off."""
+def _take_settings(context: bpy.types.Context) -> tuple[bpy.types.Object, TakeSettings]:
+    """The head and how the take is written (no song yet): the same for every kind of take."""
     settings = context.scene.musicface
     head = resolve_head(context)
     pose_object, pose_bone = resolve_pose(settings, head)
-    song = _file(settings.song, "Song") if settings.song or not performance else None
     take = TakeSettings(
-        song=song,
-        seed=settings.seed,
         strengths=settings.strengths(),
         max_error=settings.max_error if settings.keyframes == "SIMPLIFIED" else 0.0,
         pose_object=pose_object,
@@ -82,6 +79,15 @@ def gather(context: bpy.types.Context, performance: str = "") -> TakeInputs:
         markers=settings.beat_markers,
         attention=settings.attention,
     )
+    return head, take
+
+
+def gather(context: bpy.types.Context, performance: str = "") -> TakeInputs:
+    """Check the settings; raise UserError with one line for the user when something is off."""
+    settings = context.scene.musicface
+    head, take = _take_settings(context)
+    song = _file(settings.song, "Song") if settings.song or not performance else None
+    take = replace(take, song=song, seed=settings.seed)
     if performance:
         _file(performance, "Performance file")
         return TakeInputs(head, take, None)
@@ -90,7 +96,7 @@ def gather(context: bpy.types.Context, performance: str = "") -> TakeInputs:
     stems = [None, None]
     if settings.vocals:
         stems = [_file(settings.vocals, "Vocals"), _file(settings.accompaniment, "Accompaniment")]
-    request = EngineRequest(
+    request = GenerateRequest(
         song=song,
         seed=settings.seed,
         subject=settings.subject,
@@ -100,3 +106,18 @@ def gather(context: bpy.types.Context, performance: str = "") -> TakeInputs:
         checkpoint=_file(settings.checkpoint, "Checkpoint") if settings.checkpoint else None,
     )
     return TakeInputs(head, take, request)
+
+
+def gather_capture(context: bpy.types.Context) -> TakeInputs:
+    """What "Capture from video" needs: the video and the same head and take settings.
+
+    The take is named after the video, and the video itself is the sound strip's source
+    (Blender reads the audio of an mp4/mov/mkv); `ops_capture.finish_capture` drops the
+    strip when the engine finds no sound in it.
+    """
+    settings = context.scene.musicface
+    if not settings.video:
+        raise UserError("Pick a video to capture from (a face, filmed from the front)")
+    video = _file(settings.video, "Video")
+    head, take = _take_settings(context)
+    return TakeInputs(head, replace(take, song=video, name=video.stem), CaptureRequest(video))

@@ -9,8 +9,8 @@ import bpy
 import pytest
 
 from musicface_blender.animation.fcurves import take_fcurves
-from musicface_blender.engine import EngineJob, EngineRequest, check_engine, find_engine_python
-from musicface_blender.ops_generate import start_engine
+from musicface_blender.engine import EngineJob, GenerateRequest, check_engine, find_engine_python
+from musicface_blender.ops_engine import start_engine
 from musicface_blender.scene_setup import song_strips
 from musicface_blender.take_inputs import gather
 from tests.blender.conftest import AUDIO, ENGINE_PYTHON, scene_state, write_song
@@ -75,7 +75,7 @@ def test_cancelling_ends_the_engine_and_leaves_the_scene_unchanged(engine_settin
 
 
 def test_a_missing_engine_python_is_reported():
-    job = EngineJob("/nowhere/python", EngineRequest(song=Path("x.wav")))
+    job = EngineJob("/nowhere/python", GenerateRequest(song=Path("x.wav")))
     job.start()
     assert job.poll() and not job.succeeded
     assert "cannot start the engine" in job.error and job.kind == "missing_model"

@@ -28,6 +28,8 @@ module = "bl_ext.user_default.musicface"
 result["enabled"] = module in bpy.context.preferences.addons
 result["scene_settings"] = hasattr(bpy.types.Scene, "musicface")
 result["operator"] = hasattr(bpy.ops.musicface, "generate")
+video = "video" in bpy.context.scene.musicface.bl_rna.properties
+result["capture"] = hasattr(bpy.ops.musicface, "capture") and video
 link = sys.modules[module + ".core_link"]
 result["vendored"] = link.performance.__name__
 result["core_importable"] = "core" in sys.modules
@@ -90,6 +92,7 @@ def test_the_zip_installs_enables_and_disables(extension_zip, tmp_path):
         "enabled": True,
         "scene_settings": True,
         "operator": True,
+        "capture": True,
         "vendored": "bl_ext.user_default.musicface._vendor.core.performance",
         "core_importable": False,
         "separators": list(SEPARATORS),
