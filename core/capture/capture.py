@@ -96,7 +96,7 @@ def track_video(info: VideoInfo, frames: Any, progress: ProgressFn = no_progress
     expected = info.expected_frames
     with FaceTracker() as tracker:
         for index, frame in enumerate(frames):
-            face = chooser.choose(tracker.detect(frame, round(index * 1000.0 / info.fps)))
+            face = chooser.choose(tracker.detect(frame, round(index * 1000.0 / info.track_fps)))
             valid.append(face is not None)
             scores.append(face.blendshapes if face else np.full(len(ARKIT_NAMES), np.nan))
             matrices.append(face.matrix if face else np.full((4, 4), np.nan))
@@ -105,7 +105,7 @@ def track_video(info: VideoInfo, frames: Any, progress: ProgressFn = no_progress
     if not valid:
         raise BadInput(f"{info.path.name} has no video frames")
     return RawTrack(
-        fps=info.fps,
+        fps=info.track_fps,
         scores=np.asarray(scores, np.float64),
         matrices=np.asarray(matrices, np.float64),
         valid=np.asarray(valid, bool),
@@ -211,6 +211,7 @@ def capture_video(
         "seconds": seconds,
         "capture": {
             "video_fps": info.fps,
+            "tracked_fps": info.track_fps,
             "video_size": list(info.source_size),
             "tracked_size": list(info.size),
             "tracked": round(tracked, 4),

@@ -20,6 +20,9 @@ from core.audio import ffmpeg_exe
 from core.errors import BadInput
 
 DEFAULT_MAX_SIDE = 512
+# Frames are tracked at most this often: a 60 fps clip costs no more than a 30 fps one,
+# and the take is 30 fps anyway.
+MAX_TRACK_FPS = 30.0
 
 
 @dataclass(frozen=True)
@@ -32,8 +35,13 @@ class VideoInfo:
     has_audio: bool
 
     @property
+    def track_fps(self) -> float:
+        """The rate frames are handed out at: the source's, at most MAX_TRACK_FPS."""
+        return min(self.fps, MAX_TRACK_FPS)
+
+    @property
     def expected_frames(self) -> int:
-        return max(1, int(round(self.seconds * self.fps)))
+        return max(1, int(round(self.seconds * self.track_fps)))
 
 
 def _check_file(path: Path) -> None:
@@ -87,9 +95,10 @@ def _frames(info: VideoInfo) -> Iterator[np.ndarray]:
     import imageio_ffmpeg
 
     width, height = info.size
-    # A constant rate at the stream's average fps: a variable-rate phone clip would
-    # otherwise come out at its nominal rate with duplicated frames, and its times drift.
-    params = ["-vf", f"fps={info.fps!r},scale={width}:{height}:flags=area"]
+    # A constant rate at the stream's average fps (or MAX_TRACK_FPS): a variable-rate
+    # phone clip would otherwise come out at its nominal rate with duplicated frames,
+    # and its times would drift.
+    params = ["-vf", f"fps={info.track_fps!r},scale={width}:{height}:flags=area"]
     reader = imageio_ffmpeg.read_frames(
         str(info.path), pix_fmt="rgb24", output_params=params, bits_per_pixel=24
     )

@@ -115,3 +115,27 @@ def test_a_broken_calibration_file_is_one_clear_error(tmp_path) -> None:
         Calibration.load(bad)
     with pytest.raises(BadInput, match="not found"):
         Calibration.load(tmp_path / "absent.json")
+
+
+def test_dropouts_are_bridged_and_the_long_ones_reported() -> None:
+    from core.capture.capture import RawTrack, curves_from_track
+
+    fps, frames = 30.0, 150
+    angles = np.zeros((frames, 3))
+    angles[:, 2] = np.linspace(0.0, 0.3, frames)  # a steady turn
+    matrices = _mediapipe_matrices(angles, np.zeros(3), np.array([0.0, -0.03, 0.11]))
+    scores = np.zeros((frames, 52))
+    scores[:, ARKIT_NAMES.index("jawOpen")] = np.linspace(0.0, 0.5, frames)
+    valid = np.ones(frames, bool)
+    valid[30:36] = False  # 0.2 s: bridged silently
+    valid[80:110] = False  # 1 s: bridged and reported
+    matrices[~valid] = np.nan
+    scores[~valid] = np.nan
+    track = RawTrack(fps, scores, matrices, valid, most_faces=1, frames_with_several=0)
+    expression, pose, gaps = curves_from_track(track, Calibration(), smoothing=None)
+    assert np.isfinite(expression).all() and np.isfinite(pose).all()
+    assert gaps == [(80 / fps, 110 / fps)]
+    jaw = expression[:, ARKIT_NAMES.index("jawOpen")]
+    np.testing.assert_allclose(jaw, np.linspace(0.0, 0.5, frames), atol=1e-6)
+    turn = np.diff(pose[:, 2])
+    np.testing.assert_allclose(turn, turn.mean(), atol=1e-5)  # straight through both gaps
