@@ -26,6 +26,7 @@ import numpy as np
 
 from core.errors import BadInput
 from core.face.arkit import ARKIT_NAMES
+from core.face.details import detail_texture
 from core.face.model import FaceModel
 from core.face.regions import PART_NAMES
 from core.face.template import BASIS_KEY, CAMERA_OBJECT, HEAD_OBJECT, PIVOT_OBJECT
@@ -33,6 +34,8 @@ from core.progress import ProgressFn, no_progress
 
 RENDER_SIZE = 1024
 LIP_MASK_ATTRIBUTE = "musicface_lip_mask"
+DETAIL_IMAGE = "MusicFace_BrowsLashes"
+DETAIL_SIZE = 1024
 # Eye drawing, in metres on the plane tangent to the front of the eyeball.
 PUPIL_RADIUS = 0.0021
 IRIS_RADIUS = 0.0058
@@ -156,15 +159,45 @@ def _ramp(tree: bpy.types.NodeTree, stops: list[tuple[float, tuple[float, float,
     return ramp
 
 
-def _skin_material() -> bpy.types.Material:
-    """A clean procedural skin: SSS, fine pore bump, lips tinted by the lip mask."""
+def _detail_image(face: FaceModel) -> tuple[bpy.types.Image, np.ndarray, float]:
+    """Brows and lash lines (core/face/details.py) as a packed image in the .blend."""
+    pixels, corner, side = detail_texture(face, DETAIL_SIZE)
+    image = bpy.data.images.new(DETAIL_IMAGE, DETAIL_SIZE, DETAIL_SIZE, alpha=True)
+    image.pixels.foreach_set(pixels.ravel())
+    image.pack()
+    return image, corner, side
+
+
+def _skin_material(face: FaceModel) -> bpy.types.Material:
+    """A clean procedural skin: SSS, fine pore bump, lips tinted by the lip mask, brows
+    and lash lines from a small texture over the eyes (mapped from the head's UVs)."""
     material, bsdf, tree = _new_material("MusicFace_Skin")
     attribute = tree.nodes.new("ShaderNodeAttribute")
     attribute.attribute_name = LIP_MASK_ATTRIBUTE
     attribute.attribute_type = "GEOMETRY"
     ramp = _ramp(tree, [(0.0, (0.50, 0.29, 0.20)), (1.0, (0.42, 0.15, 0.13))])
     tree.links.new(attribute.outputs["Fac"], ramp.inputs["Fac"])
-    tree.links.new(ramp.outputs["Color"], bsdf.inputs["Base Color"])
+    image, corner, side = _detail_image(face)
+    uv = tree.nodes.new("ShaderNodeUVMap")
+    uv.uv_map = "UVMap"
+    shift = tree.nodes.new("ShaderNodeVectorMath")
+    shift.operation = "SUBTRACT"
+    shift.inputs[1].default_value = (float(corner[0]), float(corner[1]), 0.0)
+    scale = tree.nodes.new("ShaderNodeVectorMath")
+    scale.operation = "SCALE"
+    scale.inputs["Scale"].default_value = 1.0 / side
+    texture = tree.nodes.new("ShaderNodeTexImage")
+    texture.image = image
+    texture.extension = "CLIP"
+    mix = tree.nodes.new("ShaderNodeMixRGB")
+    tree.links.new(uv.outputs["UV"], shift.inputs[0])
+    tree.links.new(shift.outputs["Vector"], scale.inputs[0])
+    tree.links.new(scale.outputs["Vector"], texture.inputs["Vector"])
+    tree.links.new(texture.outputs["Alpha"], mix.inputs["Fac"])
+    tree.links.new(ramp.outputs["Color"], mix.inputs["Color1"])
+    tree.links.new(texture.outputs["Color"], mix.inputs["Color2"])
+    tree.links.new(mix.outputs["Color"], bsdf.inputs["Base Color"])
+    material.diffuse_color = (0.50, 0.29, 0.20, 1.0)
     bsdf.inputs["Roughness"].default_value = 0.5
     bsdf.inputs["Subsurface Weight"].default_value = 0.2
     bsdf.inputs["Subsurface Radius"].default_value = (1.0, 0.35, 0.2)
@@ -259,7 +292,7 @@ def _plain_material(name: str, color: tuple[float, float, float], roughness: flo
 def _add_materials(head: bpy.types.Object, face: FaceModel) -> None:
     """One slot per PART_NAMES entry, in order, matching the face_parts codes."""
     by_part = {
-        "skin": _skin_material(),
+        "skin": _skin_material(face),
         "mouth_cavity": _plain_material("MusicFace_Mouth", (0.22, 0.05, 0.05), 0.35),
         "tongue": _plain_material("MusicFace_Tongue", (0.55, 0.20, 0.20), 0.3),
         "eye_socket_left": _plain_material("MusicFace_EyeSocket", (0.35, 0.12, 0.10), 0.4),

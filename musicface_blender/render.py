@@ -58,6 +58,10 @@ def _viewport_colors_from_nodes() -> None:
             continue
         socket = bsdf.inputs["Base Color"]
         color = socket.default_value
+        # Through a colour mix (the template's brows over its skin), the mix's first input.
+        while socket.is_linked and socket.links[0].from_node.type == "MIX_RGB":
+            socket = socket.links[0].from_node.inputs["Color1"]
+            color = socket.default_value
         if socket.is_linked and socket.links[0].from_node.type == "VALTORGB":
             color = socket.links[0].from_node.color_ramp.elements[0].color
         material.diffuse_color = tuple(color)

@@ -118,3 +118,22 @@ def test_build_template_rebuilds_the_same_scene(face: FaceModel, tmp_path: Path)
     assert sorted(obj.name for obj in bpy.data.objects) == committed_objects
     assert sorted(m.name for m in bpy.data.materials) == committed_materials
     assert np.allclose(np.array(bpy.data.objects[CAMERA_OBJECT].matrix_world), camera)
+
+
+def test_the_template_has_brows_above_each_eye_and_lash_lines() -> None:
+    from core.face.details import BROW_COLOUR, brow_mask, detail_texture
+    from core.face.model import FaceModel
+
+    face = FaceModel.load()
+    image, corner, side = detail_texture(face, 256)
+    assert image.shape == (256, 256, 4) and 0.0 < side <= 1.0
+    assert np.allclose(image[..., :3], BROW_COLOUR)
+    assert (image[..., 3] > 0.5).sum() > 200  # drawn, and not a speck
+    for eye in ("left", "right"):
+        centre = face.neutral[face.regions[f"eye_{eye}"]].mean(axis=0)
+        above = centre + np.array([0.0, -0.01, 0.02])
+        below = centre + np.array([0.0, -0.01, -0.02])
+        # The brow sits ~2 cm over the eye, on the face's side of that eye only.
+        assert brow_mask(above[None], centre)[0] > 0.9
+        assert brow_mask(below[None], centre)[0] == 0.0
+        assert brow_mask((above * [-1, 1, 1])[None], centre)[0] == 0.0
