@@ -3,10 +3,20 @@
 Every clip is held in memory as 100 fps MFCCs and per-frame targets; batches
 are random 128-frame crops whose 39 × 26 windows are cut on the fly (with the
 row table of `core.features.frame_windows`, see core/model/windows.py).
+
+Several dataset folders can be read as one (`DataSource`s, each with a weight):
+they must share one fps; each one's expression columns are put in ARKit order.
+Their subjects are concatenated (the second dataset's subject 0 comes after all
+of the first's; a name both use gets the folder's name in front), and a crop
+comes from dataset d with probability weight_d / Σ weights, within it from a
+clip in proportion to its length. Normalisation statistics are fitted on every
+clip of every dataset alike (not weighted).
 """
 
 from __future__ import annotations
 
+import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -41,10 +51,50 @@ class Clip:
     eye_long: np.ndarray  # (T,)
     rows: np.ndarray  # (T, 39) MFCC rows of each frame's window
     rhythm: dict[str, np.ndarray]  # stream → (T, 2) beat phase (core/rhythm.py)
+    dataset: int = 0  # index of the DataSource it came from
 
     @property
     def frames(self) -> int:
         return len(self.expression)
+
+
+@dataclass(frozen=True)
+class DataSource:
+    """One dataset folder and how often its clips are drawn relative to the others'."""
+
+    path: Path
+    weight: float = 1.0
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "path", Path(self.path))
+        if not (math.isfinite(self.weight) and self.weight > 0):
+            raise BadInput(
+                f"dataset weight must be a positive number, got {self.weight} for {self.path}"
+            )
+
+
+DataArg = str | Path | DataSource | Sequence[str | Path | DataSource]
+
+
+def as_sources(data: DataArg) -> list[DataSource]:
+    """One or several dataset folders (paths or DataSources) as DataSources."""
+    items = [data] if isinstance(data, str | Path | DataSource) else list(data)
+    if not items:
+        raise BadInput("no dataset given")
+    return [d if isinstance(d, DataSource) else DataSource(Path(d)) for d in items]
+
+
+def parse_source(text: str) -> DataSource:
+    """`DIR` or `DIR:WEIGHT` (the command line's --data). A folder whose own name ends in
+    `:number` is taken as it is when it exists."""
+    path, sep, weight = text.rpartition(":")
+    if not sep or not path or Path(text).is_dir():
+        return DataSource(Path(text))
+    try:
+        value = float(weight)
+    except ValueError:
+        return DataSource(Path(text))  # a colon in the folder name
+    return DataSource(Path(path), value)
 
 
 @dataclass
@@ -128,18 +178,59 @@ def _load_clip(root: Path, entry: dict, manifest: Manifest, order: np.ndarray) -
     )
 
 
-class MusicFaceDataset:
-    """All clips of a dataset folder; `split` picks train or test clips."""
+def _subject_names(sources: list[DataSource], manifests: list[Manifest]) -> list[str]:
+    """Every dataset's subjects, in order; a name already taken gets its folder's name."""
+    names: list[str] = []
+    for index, (source, manifest) in enumerate(zip(sources, manifests, strict=True)):
+        for name in manifest.subjects:
+            unique = name
+            if unique in names:
+                unique = f"{source.path.name}/{name}"
+            if unique in names:
+                unique = f"{source.path.name}#{index}/{name}"
+            names.append(unique)
+    return names
 
-    def __init__(self, root: str | Path, split: str = "train") -> None:
-        self.root = Path(root)
-        manifest = read_manifest(self.root)
-        self.fps = manifest.fps
-        self.subjects: list[str] = manifest.subjects
-        order = _expression_order(manifest.expression_names)
-        entries = manifest.split(split)
-        self.clips = [_load_clip(self.root, c, manifest, order) for c in entries]
+
+class MusicFaceDataset:
+    """All clips of one dataset folder, or of several read as one (a list of folders or
+    DataSources; see the module's docstring); `split` picks train or test clips."""
+
+    def __init__(self, root: DataArg, split: str = "train") -> None:
+        self.sources = as_sources(root)
+        self.root = self.sources[0].path
+        folders = [s.path.resolve() for s in self.sources]
+        for source, folder in zip(self.sources, folders, strict=True):
+            if folders.count(folder) > 1:
+                raise BadInput(
+                    f"dataset {source.path} is given twice; give each once, with its weight"
+                )
+        manifests = [read_manifest(s.path) for s in self.sources]
+        self.fps = manifests[0].fps
+        for source, manifest in zip(self.sources[1:], manifests[1:], strict=True):
+            if abs(manifest.fps - self.fps) > 1e-6:
+                raise BadInput(
+                    f"datasets disagree on fps: {self.sources[0].path} has {self.fps:g}, "
+                    f"{source.path} has {manifest.fps:g}"
+                )
+        self.subjects: list[str] = _subject_names(self.sources, manifests)
+        # Subject k of dataset d is subject offsets[d] + k of the whole.
+        self.subject_offsets = [0]
+        for manifest in manifests[:-1]:
+            self.subject_offsets.append(self.subject_offsets[-1] + len(manifest.subjects))
+        self.clips: list[Clip] = []
+        for index, (source, manifest) in enumerate(zip(self.sources, manifests, strict=True)):
+            order = _expression_order(manifest.expression_names)
+            for entry in manifest.split(split):
+                clip = _load_clip(source.path, entry, manifest, order)
+                clip.subject += self.subject_offsets[index]
+                clip.dataset = index
+                self.clips.append(clip)
         self.split = split
+
+    def clips_of(self, dataset: int) -> list[Clip]:
+        """The clips of one of the datasets (an index into `sources`)."""
+        return [c for c in self.clips if c.dataset == dataset]
 
     def __len__(self) -> int:
         return len(self.clips)
@@ -220,15 +311,31 @@ class MusicFaceDataset:
         norm: Normalization,
         rhythm: str = MIXTURE,
     ) -> Batch:
-        """Random crops; longer clips are drawn more often (every frame equally likely)."""
-        weights = np.array([c.frames - length + 1 for c in self.clips], dtype=np.float64)
-        picks = rng.choice(len(self.clips), size=batch_size, p=weights / weights.sum())
+        """Random crops: a dataset by its weight, then within it every crop start
+        equally likely (longer clips are drawn more often)."""
+        picks = rng.choice(len(self.clips), size=batch_size, p=self.clip_probabilities(length))
         crops = []
         for index in picks:
             clip = self.clips[int(index)]
             start = int(rng.integers(0, clip.frames - length + 1))
             crops.append(self.crop(clip, start, length, streams, norm, rhythm))
         return self.collate(crops)
+
+    def clip_probabilities(self, length: int) -> np.ndarray:
+        """(clips,) how likely each clip is to give a crop of `length` frames: dataset d
+        gets weight_d / Σ weights (over the datasets with clips in this split), and
+        within it each clip its share of the crop starts."""
+        starts = np.array([c.frames - length + 1 for c in self.clips], dtype=np.float64)
+        datasets = np.array([c.dataset for c in self.clips])
+        if len(self.sources) == 1:
+            return starts / starts.sum()
+        present = sorted(set(datasets.tolist()))
+        total = sum(self.sources[d].weight for d in present)
+        p = np.zeros(len(self.clips))
+        for d in present:
+            mine = datasets == d
+            p[mine] = starts[mine] / starts[mine].sum() * (self.sources[d].weight / total)
+        return p
 
     def fixed_batches(
         self,

@@ -1,4 +1,4 @@
-"""Reading a dataset's `manifest.json` (DESIGN.md's dataset format), in one place.
+"""Reading and writing a dataset's `manifest.json` and clips (DESIGN.md's dataset format).
 
 Training and evaluation both read it; a manifest written by hand, by the
 synthetic corpus or by `prepare` gets the same defaults and the same errors.
@@ -11,6 +11,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
+from core.atomic_write import atomic_write
 from core.errors import BadInput
 from core.face.arkit import ARKIT_NAMES
 
@@ -64,3 +67,35 @@ def read_manifest(root: str | Path) -> Manifest:
         clips=[c for c in raw.get("clips", []) if isinstance(c, dict)],
         fields={k: v for k, v in raw.items() if k not in known},
     )
+
+
+# Writing: the synthetic corpus and `prepare` write their datasets through these.
+
+
+def clip_path(root: str | Path, clip_id: str) -> Path:
+    """Where clip `clip_id`'s arrays live in the dataset folder `root`."""
+    return Path(root) / "clips" / f"{clip_id}.npz"
+
+
+def write_clip_arrays(root: str | Path, clip_id: str, arrays: dict[str, Any]) -> Path:
+    """`clips/<id>.npz` (compressed; plain arrays only, so it loads with allow_pickle=False)."""
+    path = clip_path(root, clip_id)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    np.savez_compressed(path, **arrays)
+    return path
+
+
+def write_clip_audio(root: str | Path, relative: str, audio: np.ndarray, sr: int) -> str:
+    """A clip's audio file (16-bit; what 16 bits cannot hold is clipped); returns `relative`."""
+    import soundfile as sf
+
+    sf.write(Path(root) / relative, np.clip(audio, -1, 1), sr, subtype="PCM_16")
+    return relative
+
+
+def write_manifest(root: str | Path, manifest: dict[str, Any]) -> Path:
+    """`manifest.json`, written atomically (a cancelled run never leaves half of it)."""
+    path = Path(root) / "manifest.json"
+    with atomic_write(path) as handle:
+        handle.write(json.dumps(manifest, indent=1).encode())
+    return path

@@ -42,7 +42,7 @@ from core.model.generator import MusicFaceGenerator
 from core.model.normalization import Normalization
 from core.progress import ProgressFn, no_progress
 from training import losses
-from training.dataset import Batch, MusicFaceDataset
+from training.dataset import Batch, DataArg, MusicFaceDataset, as_sources
 
 # The eyeBlink columns hold the composite eye state, made by ESGN (sampled blinks and
 # learned long closures), so the EGN is not asked to predict them.
@@ -56,7 +56,9 @@ GRAD_CLIP = 5.0  # the PGN rollout backpropagates through 128 steps; keep it tam
 
 @dataclass
 class TrainOptions:
-    data: Path
+    # One dataset folder, or several read as one (DataSources carry a sampling weight;
+    # training/dataset.py says how subjects, sampling and normalisation combine).
+    data: DataArg
     out: Path
     variant: str = "full"
     epochs: int = 50
@@ -304,10 +306,12 @@ class Corpus:
 
 
 def _open_corpus(options: TrainOptions, world: int) -> Corpus:
-    train_set = MusicFaceDataset(options.data, "train")
-    if not len(train_set):
-        raise BadInput(f"{options.data} has no training clips (split: train)")
-    test_set = MusicFaceDataset(options.data, "test")
+    sources = as_sources(options.data)
+    train_set = MusicFaceDataset(sources, "train")
+    for index, source in enumerate(sources):
+        if not train_set.clips_of(index):
+            raise BadInput(f"{source.path} has no training clips (split: train)")
+    test_set = MusicFaceDataset(sources, "test")
     config = GeneratorConfig(
         **{
             "variant": options.variant,
@@ -339,6 +343,10 @@ def _read_resume(
     resumed = read_training_state(state_path)
     if resumed["config"] != config.to_dict():
         raise BadInput(f"{state_path.name} was trained with another config; cannot resume")
+    saved = resumed.get("data")
+    if saved is not None and echo is not None:
+        if [[str(p), float(w)] for p, w in saved] != _data_record(options):
+            echo(f"note: {state_path.name} was trained on other datasets or weights; resuming")
     return resumed
 
 
@@ -540,11 +548,20 @@ def _save(
     """Both files of an epoch: the inference checkpoint `out`, and the state `--resume`
     continues from (the optimisers and the discriminator too)."""
     nets, options = run.nets, run.options
+    train_set = run.corpus.train
+    names = [s.path.resolve().name for s in train_set.sources]
     meta = {
-        "subjects": run.corpus.train.subjects,
+        "subjects": train_set.subjects,
         "epochs": record["epoch"],
         "steps": record["step"],
-        "dataset": str(Path(options.data).resolve().name),
+        "dataset": "+".join(names),
+        # Per dataset: its weight and where its subjects start in `subjects`.
+        "datasets": [
+            {"name": name, "weight": source.weight, "first_subject": offset}
+            for name, source, offset in zip(
+                names, train_set.sources, train_set.subject_offsets, strict=True
+            )
+        ],
         "val_loss": record.get("val_loss"),
         "seed": options.seed,
     }
@@ -564,8 +581,14 @@ def _save(
         "opt_d": nets.opt_d.state_dict() if nets.opt_d is not None else {},
         "normalization": run.normalization.to_dict(),
         "initial_val_loss": initial_val,
+        "data": _data_record(options),
     }
     atomic_torch_save(state, state_path)
+
+
+def _data_record(options: TrainOptions) -> list[list[str | float]]:
+    """The datasets a run trains on, as the state file records them: [[folder, weight]]."""
+    return [[str(s.path.resolve()), s.weight] for s in as_sources(options.data)]
 
 
 def read_training_state(path: Path) -> dict[str, Any]:

@@ -2,6 +2,7 @@
 
 COMMANDS: tuple[str, ...] = (
     "synth",
+    "prepare",
     "evaluate",
     "train",
 )

@@ -1,4 +1,5 @@
-"""`musicface-train train --data DIR --out CKPT`: train a generator (one of the four variants).
+"""`musicface-train train --data DIR[:WEIGHT]… --out CKPT`: train a generator (one of the
+four variants) on one dataset folder or several, each drawn by its weight.
 
 Multi-GPU: `torchrun --nproc_per_node=N -m training.cli train --data DIR --out CKPT`
 runs the same loop under DistributedDataParallel (rank 0 writes the files).
@@ -17,7 +18,7 @@ from core.model.config import VARIANTS
 from core.progress import ProgressFn
 
 NAME = "train"
-HELP = "train a MusicFace generator on a dataset folder (manifest.json + clips/)"
+HELP = "train a MusicFace generator on one or several dataset folders (manifest.json + clips/)"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -26,7 +27,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "(DistributedDataParallel; rank 0 writes the files). Files beside CKPT: "
         "CKPT.state.pt (resume), CKPT.log.jsonl (losses per epoch), CKPT.loss.png."
     )
-    parser.add_argument("--data", type=Path, required=True, help="dataset folder")
+    parser.add_argument(
+        "--data",
+        action="append",
+        required=True,
+        metavar="DIR[:WEIGHT]",
+        help="dataset folder; repeat to train on several (their subjects are concatenated, "
+        "in this order), each with an optional sampling weight, e.g. --data corpus "
+        "--data real_set:0.5 (a crop comes from a dataset with probability weight / sum of "
+        "weights; default weight 1)",
+    )
     parser.add_argument("--out", type=Path, required=True, help="checkpoint to write (.pt)")
     parser.add_argument(
         "--variant", choices=VARIANTS, default="full", help="ablation (default full)"
@@ -57,6 +67,7 @@ def _echo(line: str) -> None:
 
 
 def run(args: argparse.Namespace, progress: ProgressFn) -> int:
+    from training.dataset import parse_source
     from training.train import TrainOptions, train
 
     if args.out.suffix != ".pt":
@@ -67,7 +78,7 @@ def run(args: argparse.Namespace, progress: ProgressFn) -> int:
         raise BadInput("--lr must be positive")
     result = train(
         TrainOptions(
-            data=args.data,
+            data=[parse_source(text) for text in args.data],
             out=args.out,
             variant=args.variant,
             epochs=args.epochs,

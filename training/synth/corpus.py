@@ -21,23 +21,20 @@ children cheap and safe to fork whatever threads the parent runs.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator, Sequence
 from dataclasses import asdict
 from multiprocessing import get_context
 from pathlib import Path
 
-import numpy as np
 import soundfile as sf
 
-from core.atomic_write import atomic_write
 from core.face.arkit import ARKIT_NAMES
 from core.features import VIDEO_FPS
 from core.progress import ProgressFn, no_progress
-from core.separation import dsp
+from training.manifest import write_clip_arrays, write_clip_audio, write_manifest
 from training.synth.clip import Clip, add_separated_features, make_clip
 from training.synth.realism import Realism
-from training.synth.separator import IN_WORKER, identity
+from training.synth.separator import IN_WORKER, separator_record
 from training.synth.styles import STYLES
 
 SOURCE = "synthetic (eSpeak NG + WORLD singer, procedural band, procedural performer)"
@@ -83,10 +80,10 @@ def _write_clip(clips_dir: Path, clip: Clip) -> dict[str, object]:
     }
     root = clips_dir.parent
     # mp3 decoding can overshoot full scale by a hair: clip what 16 bits cannot hold.
-    sf.write(root / files["mixture"], np.clip(clip.mixture, -1, 1), clip.sr, subtype="PCM_16")
+    write_clip_audio(root, files["mixture"], clip.mixture, clip.sr)
     sf.write(root / files["vocals"], clip.vocals, clip.sr, subtype="PCM_16")
     sf.write(root / files["accompaniment"], clip.accompaniment, clip.sr, subtype="PCM_16")
-    np.savez_compressed(clips_dir / f"{clip.id}.npz", **clip.arrays)
+    write_clip_arrays(root, clip.id, clip.arrays)
     return {
         "id": clip.id,
         "subject": clip.subject,
@@ -129,9 +126,7 @@ def write_corpus(
             "stems": stems,
             # A model must be used with the separator it trained on; record which
             # (for Spleeter, the model's identity too).
-            "separator": stems,
-            "separator_version": identity(stems),
-            "dsp_version": dsp.VERSION if stems == "dsp" else None,
+            **separator_record(stems),
             "realism": asdict(realism or Realism()),
             "seed": seed,
             "songs": songs,
@@ -140,7 +135,4 @@ def write_corpus(
         },
         "clips": entries,
     }
-    path = out / "manifest.json"
-    with atomic_write(path) as handle:
-        handle.write(json.dumps(manifest, indent=1).encode())
-    return path
+    return write_manifest(out, manifest)

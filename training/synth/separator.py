@@ -48,6 +48,19 @@ def identity(separator: str) -> str | None:
     return backend_version(separator)
 
 
+def separator_record(separator: str) -> dict[str, str | None]:
+    """What a dataset's manifest says about the separator its features came from
+    (`generator.separator`, `.separator_version`, `.dsp_version`): a model must be used
+    with the separator it trained on (evaluate.py reads it back)."""
+    from core.separation import dsp
+
+    return {
+        "separator": separator,
+        "separator_version": identity(separator),
+        "dsp_version": dsp.VERSION if separator == "dsp" else None,
+    }
+
+
 def to_separation_rate(mixture: np.ndarray, sr: int) -> np.ndarray:
     from scipy.signal import resample_poly
 
