@@ -15,9 +15,6 @@ from core.face.arkit import ARKIT_NAMES
 from core.performance import Performance
 
 FPS = 30.0
-# MediaPipe does not score tongueOut, and the eye-look keys move the eyeballs only: the
-# capture sees those through the iris, which the renderer draws.
-_NOT_SCORED = ("tongueOut",)
 _BLINK = ("eyeBlinkLeft", "eyeBlinkRight")
 # Seen small and large: the head steps back along +Y (away from the camera), metres.
 DEPTHS = (0.0, 0.25, 0.55)
@@ -31,34 +28,54 @@ def _bump(length: int, start: int, duration: int, amplitude: float) -> np.ndarra
     return out
 
 
-def known_take(seconds: float, seed: int = 0, depths: tuple[float, ...] = DEPTHS) -> Performance:
-    """A seeded take of `seconds` with expression, pose and eye state all known."""
+# Upper and lower face move at the same time, each one action at a time, as in a
+# mocap range-of-motion take: a tracker's confusion of two mouth actions that were
+# rendered together would be fitted as if it were one of them.
+UPPER = tuple(
+    n for n in ARKIT_NAMES
+    if n.startswith(("brow", "eyeLook", "eyeSquint", "eyeWide", "cheekSquint", "noseSneer"))
+)  # fmt: skip
+LOWER = tuple(n for n in ARKIT_NAMES if n.startswith(("jaw", "mouth")) or n == "cheekPuff")
+
+
+def _actions(
+    rng: np.random.Generator, frames: int, names: tuple[str, ...], expression: np.ndarray
+) -> None:
+    """One action after another from `names` (shuffled, each before any repeats; jawOpen
+    every fourth, as in singing), a mirror pair often together."""
+    order: list[str] = []
+    start, count = int(rng.integers(0, int(0.3 * FPS))), 0
+    while start < frames:
+        if not order:
+            order = list(rng.permutation(names))
+        name = "jawOpen" if "jawOpen" in names and count % 4 == 3 else order.pop()
+        count += 1
+        duration = int(rng.integers(int(0.35 * FPS), int(0.6 * FPS)))
+        bump = _bump(frames, start, duration, float(rng.uniform(0.4, 1.0)))
+        columns = [ARKIT_NAMES.index(name)]
+        mirror = name.replace("Left", "Right") if name.endswith("Left") else None
+        if mirror and rng.random() < 0.5:
+            columns.append(ARKIT_NAMES.index(mirror))
+        for column in columns:
+            expression[:, column] = np.maximum(expression[:, column], bump)
+        start += duration + int(rng.integers(int(0.03 * FPS), int(0.15 * FPS)))
+
+
+def known_take(
+    seconds: float,
+    seed: int = 0,
+    depths: tuple[float, ...] = DEPTHS,
+    channels: tuple[str, ...] | None = None,
+) -> Performance:
+    """A seeded take of `seconds` with expression, pose and eye state all known;
+    `channels` limits the actions to those ARKit names (blinks always happen)."""
     rng = np.random.default_rng(seed)
     frames = int(round(seconds * FPS))
     expression = np.zeros((frames, len(ARKIT_NAMES)))
-    moving = [n for n in ARKIT_NAMES if n not in _NOT_SCORED + _BLINK]
-    # Two or three channels bump at any time; a channel and its mirror often together.
-    start = 0
-    while start < frames:
-        for _ in range(int(rng.integers(1, 3))):
-            name = moving[int(rng.integers(len(moving)))]
-            duration = int(rng.integers(int(0.5 * FPS), int(1.2 * FPS)))
-            bump = _bump(frames, start, duration, float(rng.uniform(0.35, 1.0)))
-            columns = [ARKIT_NAMES.index(name)]
-            mirror = name.replace("Left", "Right") if "Left" in name else None
-            if mirror and rng.random() < 0.5:
-                columns.append(ARKIT_NAMES.index(mirror))
-            for column in columns:
-                expression[:, column] = np.maximum(expression[:, column], bump)
-        start += int(rng.integers(int(0.35 * FPS), int(0.8 * FPS)))
-    # jawOpen as in singing: frequent, wide.
-    jaw = ARKIT_NAMES.index("jawOpen")
-    start = int(0.3 * FPS)
-    while start < frames:
-        duration = int(rng.integers(int(0.3 * FPS), int(0.9 * FPS)))
-        bump = _bump(frames, start, duration, float(rng.uniform(0.3, 1.0)))
-        expression[:, jaw] = np.maximum(expression[:, jaw], bump)
-        start += duration + int(rng.integers(int(0.2 * FPS), int(1.0 * FPS)))
+    for region in (UPPER, LOWER):
+        names = tuple(n for n in region if channels is None or n in channels)
+        if names:
+            _actions(rng, frames, names, expression)
     # Blinks every 1.2-2.4 s (0.15-0.3 s each), one in four a wink, one in eight long.
     left, right = (ARKIT_NAMES.index(n) for n in _BLINK)
     eye_long = np.zeros(frames)
