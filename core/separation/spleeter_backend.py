@@ -41,7 +41,7 @@ if TYPE_CHECKING:  # torch loads only when the PyTorch implementation runs
     from core.separation.spleeter_torch import Spleeter2Stems
 
 VERSION = "1"  # of the TensorFlow runner's chunking (spleeter_runner.py)
-TORCH_VERSION = "1"  # of spleeter_torch.py's signal path and chunking
+TORCH_VERSION = "2"  # of spleeter_torch.py's signal path and chunking (2: folded, ~1e-6)
 MODEL_NAME = "2stems"
 RUNNER = Path(__file__).with_name("spleeter_runner.py")
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -271,8 +271,6 @@ _loaded: dict[tuple[str, int], Spleeter2Stems] = {}  # converted file → model:
 def _separate_torch(
     mix: np.ndarray, directory: Path, progress: ProgressFn
 ) -> tuple[np.ndarray, np.ndarray]:
-    import torch
-
     from core.separation import spleeter_torch
 
     if not model_is_usable(directory):
@@ -283,15 +281,10 @@ def _separate_torch(
     weights = convert_weights(directory)
     key = (str(weights), weights.stat().st_mtime_ns)
     if key not in _loaded:
-        _loaded.clear()  # one model at a time: 80 MB each
+        _loaded.clear()  # one model at a time: 160 MB each (read, and folded to run)
         _loaded[key] = spleeter_torch.load_model(weights)
-    model = _loaded[key]
-    threads = torch.get_num_threads()
-    torch.set_num_threads(spleeter_torch.separation_threads())
-    try:
-        return spleeter_torch.separate(model, mix, lambda f: progress("separate", f))
-    finally:
-        torch.set_num_threads(threads)
+    model = _loaded[key]  # separate() uses the cores this process may use
+    return spleeter_torch.separate(model, mix, lambda f: progress("separate", f))
 
 
 def separate_spleeter(

@@ -95,3 +95,49 @@ def test_separating_in_chunks_equals_one_pass(tmp_path: Path) -> None:
     kept = float(np.sum(total[8192:-8192] ** 2) / np.sum(mix[8192:-8192] ** 2))
     assert 0.4 < kept < 0.6
     assert not np.allclose(one[0], one[1], atol=1e-3)
+
+
+@pytest.mark.parametrize("negative_scale", [False, True])
+def test_inference_form_equals_the_layer_for_layer_network(
+    tmp_path: Path, negative_scale: bool
+) -> None:
+    """`separate` runs the U-Nets with their normalisations folded in, the
+    transposed convolutions as phase convolutions: the masks of `forward`, to
+    float rounding. A negative normalisation scale (none in the released weights)
+    cannot be folded through the ReLU and takes the unfolded path."""
+    model = spleeter_torch.load_model(random_weights(tmp_path / "w.npz", seed=2))
+    if negative_scale:
+        with torch.no_grad():
+            model.vocals.batch8.gamma[::2] *= -1  # a decoder normalisation
+            model.accompaniment.batch12.gamma[0] *= -1  # up6's
+    rng = np.random.default_rng(1)
+    spectrogram = torch.from_numpy(
+        np.abs(rng.standard_normal((2, 2, 512, 1024))).astype(np.float32)
+    )
+    padded = spleeter_torch._empty_padded(2, 2, 512, 1024)
+    spleeter_torch._inside(padded).copy_(spectrogram)
+    fast = spleeter_torch._FastSpleeter(model)
+    assert negative_scale == any(
+        layer[2] is not None for stem in fast.stems for layer in stem.decoder
+    )
+    with torch.inference_mode():
+        expected = model(spectrogram)
+        got = fast.masks(padded, spectrogram)
+    for want, have in zip(expected, got, strict=True):
+        assert have.shape == want.shape
+        np.testing.assert_allclose(have.numpy(), want.numpy(), atol=1e-5)
+    assert float((expected[0] - expected[1]).abs().max()) > 0.1  # not trivially equal
+
+
+def test_workers_change_nothing(tmp_path: Path) -> None:
+    """Chunks run on several cores at once are added into the song in order:
+    the same stems, bit for bit, as on one core."""
+    model = spleeter_torch.load_model(random_weights(tmp_path / "w.npz", seed=3))
+    rng = np.random.default_rng(2)
+    mix = (0.1 * rng.standard_normal((2 * 512 * 1024 + 777, 2))).astype(np.float32)
+    threads = torch.get_num_threads()
+    one = spleeter_torch.separate(model, mix, threads=1)
+    three = spleeter_torch.separate(model, mix, threads=3)
+    assert torch.get_num_threads() == threads  # PyTorch's own setting comes back
+    for a, b in zip(one, three, strict=True):
+        np.testing.assert_array_equal(a, b)
