@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
+import os
 import sys
 from collections.abc import Sequence
 from types import ModuleType
@@ -132,6 +133,10 @@ def _fail(prog: str, args: argparse.Namespace, message: str, kind: str, code: in
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    # OpenMP's threads spin while they wait; beside Blender (or any other busy process)
+    # that spinning took most of a core and made generate 2-10x slower. Set before torch
+    # loads; a user's own setting wins.
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     return run_cli("musicface", "core.commands", argv)
 
 
