@@ -9,13 +9,13 @@ from pathlib import Path
 
 from core.errors import BadInput, MissingModel
 from core.progress import ProgressFn
+from core.separation.names import SEPARATORS
 
 NAME = "prepare"
 HELP = (
     "turn singing videos (face on camera, the song as their sound) into a training dataset "
     "(DESIGN.md format): captured expression, head pose and eyes, separated-audio MFCCs"
 )
-SEPARATORS = ("auto", "spleeter", "dsp", "none")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
