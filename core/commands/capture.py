@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
 
+from core.commands.song_arguments import check_performance_output
 from core.errors import BadInput
 from core.progress import ProgressFn
 
@@ -37,22 +37,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def check_output(out: Path) -> None:
-    """The checks every command writing a Performance makes before any work."""
-    if out.suffix != ".npz":
-        raise BadInput(f"the output must be a .npz file, got {out.name}")
-    if not out.parent.is_dir():
-        raise BadInput(f"output folder does not exist: {out.parent}")
-    if not os.access(out.parent, os.W_OK):
-        raise BadInput(f"cannot write to {out.parent}")
-
-
 def run(args: argparse.Namespace, progress: ProgressFn) -> int:
     from core.capture import capture_video
     from core.capture.calibration import Calibration
+    from core.capture.capture import SmoothingSettings
 
     out: Path = args.out
-    check_output(out)
+    check_performance_output(out)
     if args.max_side < 64:
         raise BadInput(f"--max-side must be at least 64, got {args.max_side}")
     if args.calibration == "template":
@@ -64,7 +55,7 @@ def run(args: argparse.Namespace, progress: ProgressFn) -> int:
     result = capture_video(
         args.video,
         calibration=calibration,
-        smoothing=None if args.no_smoothing else SmoothingDefault(),
+        smoothing=None if args.no_smoothing else SmoothingSettings(),
         max_side=args.max_side,
         progress=progress,
     )
@@ -78,9 +69,3 @@ def run(args: argparse.Namespace, progress: ProgressFn) -> int:
     print(f"wrote {out} ({performance.frames} frames at {performance.fps:g} fps)", file=sys.stderr)
     args.done_path = out
     return 0
-
-
-def SmoothingDefault():  # noqa: N802 - a late import standing in for the class
-    from core.capture.capture import SmoothingSettings
-
-    return SmoothingSettings()

@@ -10,6 +10,7 @@ from core.commands.song_arguments import (
     add_device_argument,
     add_model_arguments,
     add_song_arguments,
+    check_performance_output,
     generate_from_arguments,
 )
 from core.errors import BadInput
@@ -30,10 +31,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace, progress: ProgressFn) -> int:
     out: Path = args.out
-    if out.suffix != ".npz":
-        raise BadInput(f"the output must be a .npz file, got {out.name}")
-    if not out.parent.is_dir():
-        raise BadInput(f"output folder does not exist: {out.parent}")
+    check_performance_output(out)
     if args.fps is not None and not args.fps > 0:
         raise BadInput(f"--fps must be positive, got {args.fps}")
     performance = generate_from_arguments(args, progress)

@@ -4,6 +4,7 @@ share, and `--device` for the commands that run the generator."""
 from __future__ import annotations
 
 import argparse
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -41,6 +42,18 @@ def add_model_arguments(parser: argparse.ArgumentParser) -> None:
 def add_device_argument(parser: argparse.ArgumentParser) -> None:
     """--device: where the generator runs (resolved by core/device.py)."""
     parser.add_argument("--device", default="auto", help=DEVICE_HELP)
+
+
+def check_performance_output(out: Path) -> None:
+    """What `generate` and `capture` check of their -o before any work."""
+    from core.errors import BadInput
+
+    if out.suffix != ".npz":
+        raise BadInput(f"the output must be a .npz file, got {out.name}")
+    if not out.parent.is_dir():
+        raise BadInput(f"output folder does not exist: {out.parent}")
+    if not os.access(out.parent, os.W_OK):
+        raise BadInput(f"cannot write to {out.parent}")
 
 
 def generate_from_arguments(args: argparse.Namespace, progress: ProgressFn) -> Performance:
