@@ -1,7 +1,7 @@
 """Headless MusicFace: animate a head in a .blend from a song, save it, optionally render.
 
     blender -b scene.blend -P musicface_blender/batch.py -- --song a.mp3 \\
-        [--target Head] [--out out.blend] [--render out.mp4]
+        [--target Head] [--out out.blend] [--render out.mp4] [--photoreal out.mp4]
 
 The same script runs in a plain Python with the `bpy` module (there is no Blender
 binary on build machines): `python musicface_blender/batch.py -- --blend scene.blend
@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import atexit
 import importlib
+import shutil
 import sys
 from pathlib import Path
 from types import ModuleType
@@ -53,6 +54,21 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--render-size", type=int, default=256)
     parser.add_argument("--render-samples", type=int, default=8)
+    parser.add_argument(
+        "--photoreal",
+        type=Path,
+        help="also render the take (sampled back from the saved scene) with the engine's "
+        "neural renderer into this .mp4, with the song",
+    )
+    parser.add_argument(
+        "--renderer", type=Path, help="renderer for --photoreal (default: the bundled one)"
+    )
+    parser.add_argument(
+        "--photoreal-size",
+        type=int,
+        choices=_module("engine").RENDER_SIZES,
+        default=_module("engine").RENDER_SIZES[0],
+    )
     parser.add_argument("--performance", type=Path, help="use this Performance file (no engine)")
     parser.add_argument("--vocals", type=Path)
     parser.add_argument("--accompaniment", type=Path)
@@ -82,6 +98,13 @@ def check_arguments(args: argparse.Namespace) -> None:
             raise bad_input(f"--{name} must be 0 or more, got {getattr(args, name)}")
     if args.render_size < 1 or args.render_samples < 1:
         raise bad_input("--render-size and --render-samples must be 1 or more")
+    if args.photoreal is not None:
+        if args.photoreal.suffix.lower() != ".mp4":
+            raise bad_input(f"--photoreal must be an .mp4 file, got {args.photoreal}")
+        if not args.photoreal.resolve().parent.is_dir():
+            raise bad_input(f"--photoreal: no folder {args.photoreal.resolve().parent}")
+    if args.renderer is not None and not args.renderer.is_file():
+        raise bad_input(f"--renderer not found: {args.renderer}")
 
 
 def output_path(out: Path | None) -> Path:
@@ -130,6 +153,9 @@ def configure(args: argparse.Namespace, head: bpy.types.Object) -> None:
             setattr(settings, name, str(Path(getattr(args, name)).resolve()))
     if args.simplify:
         settings.keyframes, settings.max_error = "SIMPLIFIED", args.simplify
+    if args.renderer is not None:
+        settings.photoreal_renderer = str(args.renderer.resolve())
+    settings.photoreal_size = str(args.photoreal_size)
     if args.pose:
         if args.pose == "none":
             settings.pose_mode = "NONE"
@@ -170,6 +196,22 @@ def write_take(args: argparse.Namespace):
         job.cleanup()
 
 
+def render_photoreal(args: argparse.Namespace) -> Path:
+    """The take as the saved scene plays it → the engine's `render` → args.photoreal."""
+    context = bpy.context
+    request = _module("ops_photoreal").photoreal_request(context)
+    job = _module("ops_engine").start_request(context, request, args.engine_python or "")
+    try:
+        job.wait(_print_progress)
+        if not job.succeeded:
+            raise _module("take_inputs").UserError(f"engine: {job.error}", job.kind)
+        out = args.photoreal.resolve()
+        shutil.move(str(job.output), out)  # the file the user named, replaced if there
+        return out
+    finally:
+        job.cleanup()
+
+
 def save(out: Path) -> None:
     try:
         bpy.ops.wm.save_as_mainfile(filepath=str(out.resolve()))
@@ -202,6 +244,8 @@ def run(args: argparse.Namespace) -> int:
             args.render_samples,
         )
         print(f"rendered {video}", file=sys.stderr)
+    if args.photoreal is not None:
+        print(f"rendered {render_photoreal(args)}", file=sys.stderr)
     return 0
 
 

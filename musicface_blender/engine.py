@@ -1,11 +1,11 @@
 """Running the MusicFace engine as a subprocess (argv list, never a shell).
 
 The add-on never imports torch: it starts `python -m core.cli --progress json
-generate …` (a song) or `… capture …` (a face on video) in the engine's interpreter,
-follows its JSON lines (`{"stage", "progress"}`, then `{"done"}` or `{"error",
-"kind"}`) and reads the Performance file it wrote, at the engine's frame rate
-(apply.py resamples it to the scene's). Both commands write the same Performance
-format, so one job runs either: a request only says which command and its arguments.
+generate …` (a song), `… capture …` (a face on video) or `… render …` (a take as a
+photoreal video) in the engine's interpreter, follows its JSON lines (`{"stage",
+"progress"}`, then `{"done"}` or `{"error", "kind"}`) and hands over the file it wrote
+in the job's own temporary folder. One job runs any of them: a request only says
+which command, its arguments and the name of its output.
 bpy-free, so it is testable on its own.
 """
 
@@ -23,8 +23,9 @@ import threading
 from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import ClassVar
 
-from .core_link import MissingModel, MusicFaceError, kind_of
+from .core_link import MissingModel, MusicFaceError, Performance, kind_of
 
 REPOSITORY = Path(__file__).resolve().parents[1]
 
@@ -40,6 +41,7 @@ class GenerateRequest:
     vocals: Path | None = None
     accompaniment: Path | None = None
     checkpoint: Path | None = None
+    output_name: ClassVar[str] = "performance.npz"
 
     def arguments(self, out: Path) -> list[str]:
         argv = ["generate", str(self.song), "-o", str(out)]
@@ -57,14 +59,46 @@ class CaptureRequest:
     """`musicface capture`: a face on video → a Performance (its sound, if any, is the song)."""
 
     video: Path
+    output_name: ClassVar[str] = "performance.npz"
 
     def arguments(self, out: Path) -> list[str]:
         # The engine's defaults (template calibration, smoothing, 512 px) are what a take wants.
         return ["capture", str(self.video), "-o", str(out)]
 
 
+RENDER_SIZES = (256, 512)
+
+
+@dataclass(frozen=True, eq=False)
+class RenderRequest:
+    """`musicface render`: a take (sampled back from the scene) → a photoreal video.
+
+    The take is written into the job's temporary folder when the job starts, never
+    beside the user's files; the engine muxes the song named in its meta["song"].
+    """
+
+    performance: Performance
+    renderer: Path | None = None  # None: the engine's bundled default
+    size: int = 256
+    device: str = "auto"
+    output_name: ClassVar[str] = "photoreal.mp4"
+    take_name: ClassVar[str] = "take.npz"
+
+    def prepare(self, workdir: Path) -> None:
+        self.performance.save(workdir / self.take_name)
+
+    def arguments(self, out: Path) -> list[str]:
+        argv = ["render", str(out.parent / self.take_name), "-o", str(out)]
+        argv += ["--size", str(self.size)]
+        if self.renderer is not None:
+            argv += ["--renderer", str(self.renderer)]
+        if self.device != "auto":
+            argv += ["--device", self.device]
+        return argv
+
+
 # What one EngineJob runs.
-EngineRequest = GenerateRequest | CaptureRequest
+EngineRequest = GenerateRequest | CaptureRequest | RenderRequest
 
 
 def _repository_python() -> Path | None:
@@ -167,7 +201,14 @@ class EngineJob:
 
     def start(self) -> None:
         self._workdir = Path(tempfile.mkdtemp(prefix="musicface-"))
-        out = self._workdir / "performance.npz"
+        out = self._workdir / self.request.output_name
+        prepare = getattr(self.request, "prepare", None)
+        if prepare is not None:
+            try:
+                prepare(self._workdir)
+            except OSError as err:
+                self._finish(1, f"cannot write the engine's input: {err}", MusicFaceError.kind)
+                return
         argv = engine_argv(self.python, self.request, out)
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}
         try:
@@ -280,7 +321,7 @@ class EngineJob:
             last = self._stderr[-1].strip() if self._stderr else f"exit code {code}"
             self.error, self.kind = last, kind_of(code)
         if code == 0 and self.output is None:
-            self.error = "the engine finished without a performance file"
+            self.error = "the engine finished without an output file"
             self.kind = MusicFaceError.kind
 
 

@@ -2,10 +2,12 @@
 cancel, or blocking for `blender -b` (where modal operators never run).
 
 The engine runs as a subprocess; nothing in the scene changes until it has
-finished, then the whole take is written at once: a cancelled run leaves the
-scene as it was, and a finished one is a single undo step. "Generate from song"
-(ops_generate.py) and "Capture from video" (ops_capture.py) differ only in what
-they ask the engine for and how its Performance lands.
+finished, then its result lands at once: a cancelled run leaves the scene as it
+was, and a finished one is a single undo step. `EngineOperator` is the run itself;
+`EngineTakeOperator` adds what a take needs: "Generate from song" (ops_generate.py)
+and "Capture from video" (ops_capture.py) differ only in what they ask the engine
+for and how its Performance lands. "Render photoreal" (ops_photoreal.py) runs the
+same way and lands a video.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ import bpy
 
 from .apply import TakeResult
 from .core_link import MissingModel, MusicFaceError
-from .engine import EngineJob, find_engine_python
+from .engine import EngineJob, EngineRequest, find_engine_python
 from .preferences import engine_python
 from .take_inputs import TakeInputs, UserError
 
@@ -24,17 +26,25 @@ from .take_inputs import TakeInputs, UserError
 RUNNING: dict[str, EngineJob] = {}
 
 
-def start_engine(context: bpy.types.Context, inputs: TakeInputs, python: str = "") -> EngineJob:
-    """Start the engine subprocess (`python`: this interpreter instead of the preferences')."""
+def start_request(
+    context: bpy.types.Context, request: EngineRequest, python: str = ""
+) -> EngineJob:
+    """Start the engine subprocess on `request` (`python`: this interpreter instead of the
+    preferences')."""
     found = find_engine_python(python) if python else engine_python(context)
     if found is None:
         raise UserError(
             "MusicFace engine not found: set its Python in the add-on preferences",
             MissingModel.kind,
         )
-    job = EngineJob(found[0], inputs.request)
+    job = EngineJob(found[0], request)
     job.start()
     return job
+
+
+def start_engine(context: bpy.types.Context, inputs: TakeInputs, python: str = "") -> EngineJob:
+    """Start the engine run that makes the take `inputs` asks for."""
+    return start_request(context, inputs.request, python)
 
 
 def summary(result: TakeResult) -> tuple[set[str], str]:
@@ -54,24 +64,21 @@ def engine_failure(job: EngineJob) -> UserError:
     return UserError(f"MusicFace engine: {job.error}", job.kind)
 
 
-class EngineTakeOperator:
-    """Mixin for a `bpy.types.Operator` whose take comes from one engine run.
+class EngineOperator:
+    """Mixin for a `bpy.types.Operator` that runs the engine once and lands its result.
 
-    A subclass says what to ask for (`gather_inputs`) and how the Performance the
-    engine wrote becomes a take (`write_take`); the run itself, its progress, Esc
-    and the blocking path are here, once.
+    A subclass starts its run (`start_job`) and says what a finished run's file becomes
+    (`finish_job`); the run itself, its progress, Esc and the blocking path are here, once.
     """
 
     _job: EngineJob | None = None
-    _inputs: TakeInputs | None = None
     _timer = None
 
-    def gather_inputs(self, context: bpy.types.Context) -> TakeInputs:
+    def start_job(self, context: bpy.types.Context) -> EngineJob:
         raise NotImplementedError
 
-    def write_take(
-        self, context: bpy.types.Context, inputs: TakeInputs, performance: Path
-    ) -> TakeResult:
+    def finish_job(self, context: bpy.types.Context, job: EngineJob) -> set[str]:
+        """Land what a run that succeeded wrote (`job.output`, in its temporary folder)."""
         raise NotImplementedError
 
     @classmethod
@@ -80,15 +87,14 @@ class EngineTakeOperator:
 
     def execute(self, context: bpy.types.Context) -> set[str]:
         try:
-            inputs = self.gather_inputs(context)
-            job = start_engine(context, inputs)
+            job = self.start_job(context)
             wm = context.window_manager
             wm.progress_begin(0, 100)
             try:
                 job.wait(lambda _stage, fraction: wm.progress_update(int(100 * fraction)))
             finally:
                 wm.progress_end()
-            return self._conclude(context, inputs, job)
+            return self._conclude(context, job)
         except MusicFaceError as err:
             self.report({"ERROR"}, str(err))
             return {"CANCELLED"}
@@ -97,8 +103,7 @@ class EngineTakeOperator:
         if context.window is None:
             return self.execute(context)
         try:
-            self._inputs = self.gather_inputs(context)
-            self._job = start_engine(context, self._inputs)
+            self._job = self.start_job(context)
         except MusicFaceError as err:
             self.report({"ERROR"}, str(err))
             return {"CANCELLED"}
@@ -128,24 +133,18 @@ class EngineTakeOperator:
             return {"RUNNING_MODAL"}
         self._end_ui(context)
         try:
-            return self._conclude(context, self._inputs, job)
+            return self._conclude(context, job)
         except MusicFaceError as err:
             self.report({"ERROR"}, str(err))
             return {"CANCELLED"}
 
-    def _conclude(self, context, inputs: TakeInputs, job: EngineJob) -> set[str]:
+    def _conclude(self, context, job: EngineJob) -> set[str]:
         try:
             if not job.succeeded:
                 raise engine_failure(job)
-            return self._write(context, inputs, job.output)
+            return self.finish_job(context, job)
         finally:
             job.cleanup()
-
-    def _write(self, context, inputs: TakeInputs, performance: Path) -> set[str]:
-        result = self.write_take(context, inputs, performance)
-        level, text = summary(result)
-        self.report(level, text)
-        return {"FINISHED"}
 
     def _end_ui(self, context: bpy.types.Context) -> None:
         RUNNING.pop("job", None)
@@ -156,6 +155,34 @@ class EngineTakeOperator:
         wm.progress_end()
         context.workspace.status_text_set(None)
         _redraw_sidebars(context)
+
+
+class EngineTakeOperator(EngineOperator):
+    """An engine run whose Performance becomes a take: a subclass says what to ask for
+    (`gather_inputs`) and how the Performance the engine wrote lands (`write_take`)."""
+
+    _inputs: TakeInputs | None = None
+
+    def gather_inputs(self, context: bpy.types.Context) -> TakeInputs:
+        raise NotImplementedError
+
+    def write_take(
+        self, context: bpy.types.Context, inputs: TakeInputs, performance: Path
+    ) -> TakeResult:
+        raise NotImplementedError
+
+    def start_job(self, context: bpy.types.Context) -> EngineJob:
+        self._inputs = self.gather_inputs(context)
+        return start_engine(context, self._inputs)
+
+    def finish_job(self, context: bpy.types.Context, job: EngineJob) -> set[str]:
+        return self._write(context, self._inputs, job.output)
+
+    def _write(self, context, inputs: TakeInputs, performance: Path) -> set[str]:
+        result = self.write_take(context, inputs, performance)
+        level, text = summary(result)
+        self.report(level, text)
+        return {"FINISHED"}
 
 
 def _redraw_sidebars(context: bpy.types.Context) -> None:

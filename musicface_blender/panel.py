@@ -62,11 +62,20 @@ class MUSICFACE_PT_main(bpy.types.Panel):
             body.prop(settings, "checkpoint")
 
         layout.separator()
-        # While a run is on, the operators' poll greys both buttons out; the bar shows it.
+        # While a run is on, the operators' poll greys the buttons out; the bar shows it.
         layout.operator("musicface.generate", icon="PLAY_SOUND")
         layout.separator()
         layout.prop(settings, "video")
         layout.operator("musicface.capture", icon="FILE_MOVIE")
+
+        header, body = layout.panel("musicface_photoreal", default_closed=True)
+        header.label(text="Photoreal")
+        if body is not None:
+            body.prop(settings, "photoreal_output")
+            body.prop(settings, "photoreal_renderer")
+            body.prop(settings, "photoreal_size")
+            body.prop(settings, "photoreal_to_sequencer")
+        layout.operator("musicface.render_photoreal", icon="RENDER_ANIMATION")
         job = RUNNING.get("job")
         if job is not None:
             layout.progress(factor=job.progress, type="BAR", text=f"{job.stage} (Esc to cancel)")

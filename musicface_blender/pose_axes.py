@@ -70,3 +70,33 @@ def pose_channels(
     translation = pose[:, 3:] if identity_frame else pose[:, 3:] @ frame
     out[:, 3:] = rest_location + translation / scale
     return out.astype(np.float32)
+
+
+def pose_from_channels(
+    channels: np.ndarray,
+    frame: np.ndarray | None = None,
+    rest_euler: np.ndarray | None = None,
+    rest_location: np.ndarray | None = None,
+    scale: float = 1.0,
+    rotation: np.ndarray | None = None,
+) -> np.ndarray:
+    """The inverse of `pose_channels`: (T, 6) channel values → (T, 6) world-axis pose.
+
+    `rotation`: (T, 3, 3) channel-space rotation matrices to use instead of the
+    channels' Euler XYZ (a target in quaternion or another Euler order).
+    """
+    channels = np.asarray(channels, dtype=np.float64)
+    frame = np.eye(3) if frame is None else np.asarray(frame, dtype=np.float64)
+    rest_euler = np.zeros(3) if rest_euler is None else np.asarray(rest_euler, np.float64)
+    rest_location = np.zeros(3) if rest_location is None else np.asarray(rest_location, np.float64)
+    identity_frame = np.allclose(frame, np.eye(3), atol=1e-9)
+    out = np.empty_like(channels)
+    if identity_frame and not rest_euler.any() and rotation is None:
+        out[:, :3] = channels[:, :3]
+    else:
+        local = euler_xyz_to_matrix(channels[:, :3]) if rotation is None else rotation
+        world = frame @ local @ euler_xyz_to_matrix(rest_euler).T @ frame.T
+        out[:, :3] = matrix_to_euler_xyz(world)
+    translation = (channels[:, 3:] - rest_location) * scale
+    out[:, 3:] = translation if identity_frame else translation @ frame.T
+    return out.astype(np.float32)

@@ -13,6 +13,7 @@ from bpy.props import (
 )
 
 from .core_link import SEPARATORS
+from .engine import RENDER_SIZES
 from .layers import Strengths
 
 # What the menu says about each of the engine's separators (core/separation/names.py).
@@ -100,6 +101,30 @@ class MusicFaceSettings(bpy.types.PropertyGroup):
     beat_markers: BoolProperty(name="Beat markers", default=True)
     attention: BoolProperty(
         name="Attention curves", default=True, description="Store them as custom properties"
+    )
+
+    photoreal_output: StringProperty(
+        name="Output",
+        subtype="FILE_PATH",
+        description="Where the photoreal video goes (empty: //photoreal/<take>.mp4 beside "
+        "the .blend); an existing file is never overwritten: a number is added",
+    )
+    photoreal_renderer: StringProperty(
+        name="Renderer",
+        subtype="FILE_PATH",
+        description="A renderer trained with `musicface-train renderer` (.pt; empty: the "
+        "bundled default)",
+    )
+    photoreal_size: EnumProperty(
+        name="Size",
+        items=tuple((str(size), f"{size} px", f"{size}×{size} pixels") for size in RENDER_SIZES),
+        default=str(RENDER_SIZES[0]),
+    )
+    photoreal_to_sequencer: BoolProperty(
+        name="Add to sequencer",
+        default=True,
+        description="Add the video as a movie strip (its picture; the song strip plays the "
+        "sound); off: only report where it is",
     )
 
     def strengths(self) -> Strengths:

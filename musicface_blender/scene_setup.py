@@ -30,7 +30,7 @@ def set_scene_fps(scene: bpy.types.Scene, fps: float) -> None:
         scene.render.fps, scene.render.fps_base = rounded, rounded / fps
 
 
-def _strips(scene: bpy.types.Scene):
+def scene_strips(scene: bpy.types.Scene):
     editor = scene.sequence_editor or scene.sequence_editor_create()
     # 5.0 renamed `sequences` to `strips` (4.4+ has both).
     return editor.strips if hasattr(editor, "strips") else editor.sequences
@@ -39,13 +39,13 @@ def _strips(scene: bpy.types.Scene):
 def song_strips(scene: bpy.types.Scene) -> list:
     if scene.sequence_editor is None:
         return []
-    return [strip for strip in _strips(scene) if strip.get(STRIP_TAG)]
+    return [strip for strip in scene_strips(scene) if strip.get(STRIP_TAG)]
 
 
 def remove_song_strips(scene: bpy.types.Scene) -> None:
     """Remove MusicFace's own sound strip(s), never the user's."""
     for strip in song_strips(scene):
-        _strips(scene).remove(strip)
+        scene_strips(scene).remove(strip)
 
 
 def set_song_strip(scene: bpy.types.Scene, song: Path, frame_start: int):
@@ -57,7 +57,7 @@ def set_song_strip(scene: bpy.types.Scene, song: Path, frame_start: int):
     if not bpy.app.build_options.audaspace:
         return None
     remove_song_strips(scene)
-    strips = _strips(scene)
+    strips = scene_strips(scene)
     used = {strip.channel for strip in strips}
     channel = next(c for c in range(1, 129) if c not in used)
     strip = strips.new_sound(f"MusicFace {song.stem}", str(song), channel, frame_start)

@@ -29,12 +29,25 @@ def write_object_pose(
         obj[REST_PROPERTY] = [*obj.rotation_euler, *obj.location]
     rest = np.asarray(obj[REST_PROPERTY], dtype=np.float64)
     obj.rotation_mode = "XYZ"
-    parent_frame, scale = np.eye(3), 1.0
-    if obj.parent is not None:
-        world = obj.parent.matrix_world
-        parent_frame, scale = _rotation_part(world), float(world.to_scale()[0]) or 1.0
+    parent_frame, scale = object_channel_space(obj)
     channels = pose_channels(pose, parent_frame, rest[:3], rest[3:], scale)
     _write_six(take, obj, "", frames, channels, max_error)
+
+
+def object_channel_space(obj: bpy.types.Object) -> tuple[np.ndarray, float]:
+    """The world axes of an object's rotation/location channels (its parent's rotation)
+    and world metres per channel unit (its parent's scale)."""
+    if obj.parent is None:
+        return np.eye(3), 1.0
+    world = obj.parent.matrix_world
+    return _rotation_part(world), float(world.to_scale()[0]) or 1.0
+
+
+def bone_channel_space(armature: bpy.types.Object, bone_name: str) -> tuple[np.ndarray, float]:
+    """The same for a pose bone: the armature's world rotation times the bone's rest."""
+    bone = armature.pose.bones[bone_name]
+    frame = _rotation_part(armature.matrix_world @ bone.bone.matrix_local)
+    return frame, float(armature.matrix_world.to_scale()[0]) or 1.0
 
 
 def write_bone_pose(
@@ -46,10 +59,8 @@ def write_bone_pose(
     max_error: float = 0.0,
 ) -> None:
     """rotation_euler and location of a pose bone (relative to its rest by definition)."""
-    bone = armature.pose.bones[bone_name]
-    bone.rotation_mode = "XYZ"
-    frame = _rotation_part(armature.matrix_world @ bone.bone.matrix_local)
-    scale = float(armature.matrix_world.to_scale()[0]) or 1.0
+    armature.pose.bones[bone_name].rotation_mode = "XYZ"
+    frame, scale = bone_channel_space(armature, bone_name)
     channels = pose_channels(pose, frame, scale=scale)
     prefix = f'pose.bones["{bone_name}"].'
     _write_six(take, armature, prefix, frames, channels, max_error)
