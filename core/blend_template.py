@@ -25,6 +25,18 @@ import mathutils
 import numpy as np
 
 from core.errors import BadInput
+from core.face.albedo import (
+    ALBEDO_SIZE,
+    EYE_RAMP,
+    EYE_SOCKET,
+    IRIS_RADIUS,
+    LIPS,
+    MOUTH,
+    SKIN,
+    TONGUE,
+    atlas_uvs,
+    paint_albedo,
+)
 from core.face.arkit import ARKIT_NAMES
 from core.face.details import detail_texture
 from core.face.model import FaceModel
@@ -36,9 +48,10 @@ RENDER_SIZE = 1024
 LIP_MASK_ATTRIBUTE = "musicface_lip_mask"
 DETAIL_IMAGE = "MusicFace_BrowsLashes"
 DETAIL_SIZE = 1024
-# Eye drawing, in metres on the plane tangent to the front of the eyeball.
-PUPIL_RADIUS = 0.0021
-IRIS_RADIUS = 0.0058
+# Workbench's look (core/face/albedo.py): one painted image over its own UV map, the
+# active one (Workbench reads it); Cycles reads "UVMap" by name and never this one.
+ALBEDO_IMAGE = "MusicFace_Albedo"
+ALBEDO_UV = "MusicFace_Albedo"
 
 
 def _flush_c_stdio() -> None:
@@ -115,6 +128,10 @@ def _add_head(scene: bpy.types.Scene, face: FaceModel, pivot: bpy.types.Object) 
     mesh.from_pydata(local.tolist(), [], face.triangles.tolist())
     uv_layer = mesh.uv_layers.new(name="UVMap")
     uv_layer.data.foreach_set("uv", face.corner_uvs.reshape(-1).astype(np.float32))
+    albedo_uv = mesh.uv_layers.new(name=ALBEDO_UV)
+    albedo_uv.data.foreach_set("uv", atlas_uvs(face).reshape(-1))
+    mesh.uv_layers.active = albedo_uv
+    uv_layer.active_render = True
     mesh.polygons.foreach_set("material_index", face.face_parts.astype(np.int32))
     lip_mask = np.zeros(face.n_vertices, dtype=np.float32)
     lip_mask[face.regions["lips"]] = 1.0
@@ -159,25 +176,47 @@ def _ramp(tree: bpy.types.NodeTree, stops: list[tuple[float, tuple[float, float,
     return ramp
 
 
-def _detail_image(face: FaceModel) -> tuple[bpy.types.Image, np.ndarray, float]:
+def _detail_image(detail: tuple[np.ndarray, np.ndarray, float]) -> bpy.types.Image:
     """Brows and lash lines (core/face/details.py) as a packed image in the .blend."""
-    pixels, corner, side = detail_texture(face, DETAIL_SIZE)
     image = bpy.data.images.new(DETAIL_IMAGE, DETAIL_SIZE, DETAIL_SIZE, alpha=True)
-    image.pixels.foreach_set(pixels.ravel())
+    image.pixels.foreach_set(detail[0].ravel())
     image.pack()
-    return image, corner, side
+    return image
 
 
-def _skin_material(face: FaceModel) -> bpy.types.Material:
+def _albedo_image(face: FaceModel, detail: tuple[np.ndarray, np.ndarray, float]):
+    """The whole look painted over the atlas UVs (core/face/albedo.py), packed."""
+    image = bpy.data.images.new(ALBEDO_IMAGE, ALBEDO_SIZE, ALBEDO_SIZE, alpha=False)
+    image.pixels.foreach_set(paint_albedo(face, detail, ALBEDO_SIZE).ravel())
+    image.pack()
+    return image
+
+
+def _show_in_workbench(material: bpy.types.Material, image: bpy.types.Image) -> None:
+    """The albedo as the material's active image node, linked to nothing: Workbench's
+    TEXTURE colour shows it, and Cycles (which only follows links) never reads it."""
+    tree = material.node_tree
+    node = tree.nodes.new("ShaderNodeTexImage")
+    node.name = node.label = "Workbench albedo"
+    node.image = image
+    node.location = (-900.0, 400.0)
+    for other in tree.nodes:
+        other.select = False
+    node.select = True
+    tree.nodes.active = node
+
+
+def _skin_material(detail: tuple[np.ndarray, np.ndarray, float]) -> bpy.types.Material:
     """A clean procedural skin: SSS, fine pore bump, lips tinted by the lip mask, brows
     and lash lines from a small texture over the eyes (mapped from the head's UVs)."""
     material, bsdf, tree = _new_material("MusicFace_Skin")
     attribute = tree.nodes.new("ShaderNodeAttribute")
     attribute.attribute_name = LIP_MASK_ATTRIBUTE
     attribute.attribute_type = "GEOMETRY"
-    ramp = _ramp(tree, [(0.0, (0.50, 0.29, 0.20)), (1.0, (0.42, 0.15, 0.13))])
+    ramp = _ramp(tree, [(0.0, SKIN), (1.0, LIPS)])
     tree.links.new(attribute.outputs["Fac"], ramp.inputs["Fac"])
-    image, corner, side = _detail_image(face)
+    image = _detail_image(detail)
+    _, corner, side = detail
     uv = tree.nodes.new("ShaderNodeUVMap")
     uv.uv_map = "UVMap"
     shift = tree.nodes.new("ShaderNodeVectorMath")
@@ -197,7 +236,7 @@ def _skin_material(face: FaceModel) -> bpy.types.Material:
     tree.links.new(ramp.outputs["Color"], mix.inputs["Color1"])
     tree.links.new(texture.outputs["Color"], mix.inputs["Color2"])
     tree.links.new(mix.outputs["Color"], bsdf.inputs["Base Color"])
-    material.diffuse_color = (0.50, 0.29, 0.20, 1.0)
+    material.diffuse_color = (*SKIN, 1.0)
     bsdf.inputs["Roughness"].default_value = 0.5
     bsdf.inputs["Subsurface Weight"].default_value = 0.2
     bsdf.inputs["Subsurface Radius"].default_value = (1.0, 0.35, 0.2)
@@ -260,19 +299,9 @@ def _eye_material(face: FaceModel, side: str) -> bpy.types.Material:
     scale.operation = "DIVIDE"
     scale.inputs[1].default_value = IRIS_RADIUS
     tree.links.new(length.outputs["Value"], scale.inputs[0])
-    pupil = PUPIL_RADIUS / IRIS_RADIUS
-    ramp = _ramp(
-        tree,
-        [
-            (0.0, (0.005, 0.005, 0.005)),
-            (pupil, (0.01, 0.008, 0.006)),
-            (pupil + 0.04, (0.16, 0.09, 0.045)),
-            (0.85, (0.30, 0.19, 0.09)),
-            (0.97, (0.06, 0.04, 0.03)),
-            (1.08, (0.80, 0.76, 0.72)),
-        ],
-    )
+    ramp = _ramp(tree, list(EYE_RAMP))
     ramp.color_ramp.interpolation = "LINEAR"
+    material.diffuse_color = (*EYE_RAMP[-1][1], 1.0)  # the sclera, in the viewport
     tree.links.new(scale.outputs["Value"], ramp.inputs["Fac"])
     tree.links.new(ramp.outputs["Color"], bsdf.inputs["Base Color"])
     bsdf.inputs["Roughness"].default_value = 0.08
@@ -291,15 +320,19 @@ def _plain_material(name: str, color: tuple[float, float, float], roughness: flo
 
 def _add_materials(head: bpy.types.Object, face: FaceModel) -> None:
     """One slot per PART_NAMES entry, in order, matching the face_parts codes."""
+    detail = detail_texture(face, DETAIL_SIZE)
     by_part = {
-        "skin": _skin_material(face),
-        "mouth_cavity": _plain_material("MusicFace_Mouth", (0.22, 0.05, 0.05), 0.35),
-        "tongue": _plain_material("MusicFace_Tongue", (0.55, 0.20, 0.20), 0.3),
-        "eye_socket_left": _plain_material("MusicFace_EyeSocket", (0.35, 0.12, 0.10), 0.4),
+        "skin": _skin_material(detail),
+        "mouth_cavity": _plain_material("MusicFace_Mouth", MOUTH, 0.35),
+        "tongue": _plain_material("MusicFace_Tongue", TONGUE, 0.3),
+        "eye_socket_left": _plain_material("MusicFace_EyeSocket", EYE_SOCKET, 0.4),
         "eye_left": _eye_material(face, "left"),
         "eye_right": _eye_material(face, "right"),
     }
     by_part["eye_socket_right"] = by_part["eye_socket_left"]
+    albedo = _albedo_image(face, detail)
+    for material in {id(m): m for m in by_part.values()}.values():
+        _show_in_workbench(material, albedo)
     for part in PART_NAMES:
         head.data.materials.append(by_part[part])
 
@@ -354,6 +387,9 @@ def _add_lights(scene: bpy.types.Scene, face: FaceModel) -> None:
 
 def _configure_render(scene: bpy.types.Scene) -> None:
     scene.render.engine = "CYCLES"
+    # Workbench (a quick preview): the albedo image under studio light.
+    scene.display.shading.light = "STUDIO"
+    scene.display.shading.color_type = "TEXTURE"
     scene.cycles.device = "CPU"
     scene.cycles.samples = 128
     scene.cycles.use_denoising = True

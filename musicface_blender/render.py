@@ -49,12 +49,15 @@ def _vector(values):
 
 
 def _viewport_colors_from_nodes() -> None:
-    """Workbench shows a material's viewport colour, not its nodes: copy the base colour
-    over (from a colour ramp feeding it, its first stop) so skin, lips and eyes differ."""
+    """Workbench shows a material's active image node (the template's painted albedo, a
+    character's own texture), else its viewport colour, never its nodes: for materials
+    without an image, copy the base colour over (from a colour ramp feeding it, its first
+    stop) so that a head's parts still differ."""
     for material in bpy.data.materials:
         tree = material.node_tree
         bsdf = next((n for n in tree.nodes if n.type == "BSDF_PRINCIPLED"), None) if tree else None
-        if bsdf is None:
+        active = tree.nodes.active if tree else None
+        if bsdf is None or (active is not None and active.type == "TEX_IMAGE" and active.image):
             continue
         socket = bsdf.inputs["Base Color"]
         color = socket.default_value
@@ -83,7 +86,7 @@ def configure_video(
         render.use_persistent_data = True  # the mesh is synced once, not every frame
     elif engine == "workbench":
         shading = scene.display.shading
-        shading.light, shading.color_type = "STUDIO", "MATERIAL"
+        shading.light, shading.color_type = "STUDIO", "TEXTURE"
         _viewport_colors_from_nodes()
     render.resolution_x = render.resolution_y = size
     render.resolution_percentage = 100

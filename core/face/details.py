@@ -21,7 +21,7 @@ _BROW_INNER, _BROW_OUTER = -0.013, 0.028
 _LASH_WIDTH = 0.0011
 
 
-def _sphere_centre(points: np.ndarray) -> np.ndarray:
+def sphere_centre(points: np.ndarray) -> np.ndarray:
     system = np.c_[2 * points, np.ones(len(points))]
     return np.linalg.lstsq(system, (points**2).sum(1), rcond=None)[0][:3]
 
@@ -69,7 +69,7 @@ def detail_texture(face: FaceModel, size: int = 512) -> tuple[np.ndarray, np.nda
     image = np.zeros((size, size, 4), dtype=np.float32)
     image[..., :3] = BROW_COLOUR
     skin = np.flatnonzero(face.face_parts == PART_NAMES.index("skin"))
-    eyes = [_sphere_centre(face.neutral[face.regions[f"eye_{s}"]].astype(np.float64))
+    eyes = [sphere_centre(face.neutral[face.regions[f"eye_{s}"]].astype(np.float64))
             for s in ("left", "right")]  # fmt: skip
     rims = [face.neutral[face.regions[f"eyelid_{s}_upper"]].astype(np.float64)
             for s in ("left", "right")]  # fmt: skip
