@@ -90,6 +90,9 @@ def configure_video(
         _viewport_colors_from_nodes()
     render.resolution_x = render.resolution_y = size
     render.resolution_percentage = 100
+    # The camera's view of the take, even when the sequencer holds a picture (a photoreal
+    # strip): with its strips on, Blender would render those instead.
+    render.use_sequencer = False
     settings = render.image_settings
     if hasattr(settings, "media_type"):  # 5.0: video is its own media type
         settings.media_type = "VIDEO"
