@@ -169,6 +169,14 @@ def test_a_head_pose_on_a_rotated_parent_and_on_a_bone_comes_back(template_head,
     assert np.abs(sampled.pose - performance.pose).max() < 1e-5
 
 
+def test_no_head_is_one_clear_line(scene):
+    before = scene_state(scene)
+    with pytest.raises(RuntimeError) as err:
+        bpy.ops.musicface.render_photoreal()
+    assert "Pick a head" in str(err.value)
+    assert scene_state(scene) == before
+
+
 def test_a_head_without_a_take_is_one_clear_line(template_head):
     with pytest.raises(BadInput, match="has no take to render: generate or capture one"):
         sample(template_head)
