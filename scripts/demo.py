@@ -9,6 +9,8 @@
    the template head in a copy of the template scene, with the song as sound strip.
 4. The video: rendered in a subprocess (Workbench when OpenGL/EGL works, else Cycles
    on the CPU), the song's audio muxed in by Blender's FFmpeg writer.
+5. The photoreal pass: `musicface render` with the bundled renderer (a synthetic
+   identity, core/assets/photoreal_default.pt) → out/demo_photoreal.mp4, with the song.
 """
 
 from __future__ import annotations
@@ -109,7 +111,10 @@ def main() -> int:
         "writing the take onto the template head")  # fmt: skip
     video = out / "demo.mp4"
     engine = render(blend, video, args.size)
-    print(f"[demo] done ({engine}):\n  {blend}\n  {video}")
+    photoreal = out / "demo_photoreal.mp4"
+    run([sys.executable, "-m", "core.cli", "render", str(performance), "-o", str(photoreal),
+         "--song", str(song)], "rendering the photoreal pass")  # fmt: skip
+    print(f"[demo] done ({engine}):\n  {blend}\n  {video}\n  {photoreal} (photoreal, AI-generated)")
     return 0
 
 

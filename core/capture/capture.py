@@ -87,11 +87,12 @@ class RawTrack:
     valid: np.ndarray  # (N,) bool
     most_faces: int
     frames_with_several: int
+    landmarks: np.ndarray | None = None  # (N, 478, 2) normalised image x, y; NaN: no face
 
 
 def track_video(info: VideoInfo, frames: Any, progress: ProgressFn = no_progress) -> RawTrack:
     """Run the landmarker over a frame stream, keeping one performer."""
-    scores, matrices, valid = [], [], []
+    scores, matrices, valid, landmarks = [], [], [], []
     chooser = PerformerChoice()
     expected = info.expected_frames
     with FaceTracker() as tracker:
@@ -100,6 +101,8 @@ def track_video(info: VideoInfo, frames: Any, progress: ProgressFn = no_progress
             valid.append(face is not None)
             scores.append(face.blendshapes if face else np.full(len(ARKIT_NAMES), np.nan))
             matrices.append(face.matrix if face else np.full((4, 4), np.nan))
+            points = None if face is None else face.landmarks
+            landmarks.append(points if points is not None else np.full((478, 2), np.nan))
             if index % 10 == 0:
                 progress("capture", min(index / expected, 0.99))
     if not valid:
@@ -111,6 +114,7 @@ def track_video(info: VideoInfo, frames: Any, progress: ProgressFn = no_progress
         valid=np.asarray(valid, bool),
         most_faces=chooser.most_faces,
         frames_with_several=chooser.frames_with_several,
+        landmarks=np.asarray(landmarks, np.float32),
     )
 
 

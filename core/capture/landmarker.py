@@ -26,6 +26,7 @@ class FaceObservation:
     matrix: np.ndarray  # (4, 4) canonical face -> camera space (cm), MediaPipe's axes
     centre: np.ndarray  # (2,) landmark centre, normalised image coordinates
     area: float  # landmark bounding box area, as a share of the image
+    landmarks: np.ndarray | None = None  # (478, 2) normalised image x, y (the renderer's fit)
 
 
 @contextlib.contextmanager
@@ -93,6 +94,7 @@ class FaceTracker:
                     matrix=np.asarray(result.facial_transformation_matrixes[index], np.float64),
                     centre=points.mean(axis=0),
                     area=float(np.prod(np.clip(high - low, 0.0, None))),
+                    landmarks=points,
                 )
             )
         return faces

@@ -7,4 +7,5 @@ COMMANDS: tuple[str, ...] = (
     "capture",
     "build_template",
     "animate",
+    "render",
 )

@@ -19,6 +19,7 @@ import tempfile
 from dataclasses import dataclass
 from importlib.metadata import entry_points
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from core.commands.song_arguments import (
     add_device_argument,
@@ -29,6 +30,9 @@ from core.commands.song_arguments import (
 from core.errors import BadInput, MissingModel, MusicFaceError
 from core.face.template import HEAD_OBJECT, TEMPLATE_PATH
 from core.progress import ProgressFn, scaled
+
+if TYPE_CHECKING:
+    from core.performance import Performance
 
 NAME = "animate"
 HELP = "animate a head in a .blend from a song (keyframes, sound, optional preview video)"
@@ -51,6 +55,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         choices=("cycles", "workbench", "eevee"),
         default="cycles",
         help="renderer of the preview (cycles runs anywhere; the others need OpenGL)",
+    )
+    parser.add_argument(
+        "--photoreal",
+        type=Path,
+        help="also render the photoreal pass of the take (.mp4, labelled AI-generated)",
+    )
+    parser.add_argument(
+        "--renderer", type=Path, help="renderer for --photoreal (default: the bundled one)"
     )
     parser.add_argument("--fps", type=float, help="scene frame rate (default: the target's)")
     parser.add_argument(
@@ -88,6 +100,10 @@ def run(args: argparse.Namespace, progress: ProgressFn) -> int:
         raise BadInput(f"output folder does not exist: {out.parent}")
     if args.preview is not None and args.preview.suffix != ".mp4":
         raise BadInput(f"the preview must be an .mp4 file, got {args.preview.name}")
+    if args.photoreal is not None:
+        from core.photoreal.render_video import check_video_output
+
+        check_video_output(args.photoreal)
     if args.fps is not None and not args.fps > 0:
         raise BadInput(f"--fps must be positive, got {args.fps}")
     if not 0 <= args.simplify < 1:
@@ -116,8 +132,32 @@ def run(args: argparse.Namespace, progress: ProgressFn) -> int:
         failure = f"preview render failed ({args.preview_engine})"
         run_headless("preview", preview, failure, args.debug)
         progress("preview", 1.0)
+    if args.photoreal is not None:
+        render_photoreal(performance, args, scaled(progress, 0.9, 1.0))
     args.done_path = out
     return 0
+
+
+def render_photoreal(
+    performance: Performance, args: argparse.Namespace, progress: ProgressFn
+) -> None:
+    """The take as photoreal video: the same curves the keyframes hold, at 30 fps."""
+    from core.device import resolve_device
+    from core.photoreal.render_video import render_video
+    from core.photoreal.renderer_file import load_renderer
+
+    device = resolve_device(args.device)
+    summary = render_video(
+        performance,
+        load_renderer(args.renderer, device),
+        args.photoreal,
+        song=args.song,
+        device=device,
+        progress=progress,
+    )
+    print(
+        f"wrote {summary.path} ({summary.frames} frames, photoreal, AI-generated)", file=sys.stderr
+    )
 
 
 def headless_module(name: str) -> str:

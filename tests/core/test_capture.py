@@ -68,6 +68,46 @@ def test_the_round_trip_recovers_smile_and_brows(round_trip) -> None:
         assert errors.correlation[name] >= 0.9, (name, errors.lines())
 
 
+def test_the_renderer_footage_fit_places_the_head_on_the_rendered_face(rendered) -> None:
+    """The photoreal renderer's footage path (training/renderer) on the same video:
+    MediaPipe's landmarks reprojected to within 2 px at 128², the fitted rotation the
+    rendered one, and the step back from the camera seen as depth."""
+    from training.renderer.footage import footage_targets
+
+    take, video = rendered
+    targets, report = footage_targets(video, 128)
+    assert targets.frames.shape == (take.frames, 3, 128, 128)
+    assert report["fit_rms_pixels"] < 2.0, report
+    truth = take.pose[:, :3] - np.median(take.pose[:, :3], axis=0)
+    fitted = targets.pose.numpy()[:, :3] - np.median(targets.pose.numpy()[:, :3], axis=0)
+    assert (np.degrees(np.abs(fitted - truth)).mean(axis=0) <= 2.0).all()
+    depth = targets.pose.numpy()[:, 4]
+    half = take.frames // 2
+    assert depth[half + 10 :].mean() - depth[: half - 10].mean() > 0.15  # stepped back 0.3 m
+
+
+def test_musicface_train_renderer_trains_on_a_video_and_resumes(rendered, tmp_path) -> None:
+    from core.photoreal.renderer_file import load_renderer
+    from tests.conftest import run_train_cli
+
+    _, video = rendered
+    out = tmp_path / "me.pt"
+    argv = ["renderer", str(video), "--out", str(out), "--size", "128", "--minutes", "0.3"]
+    done = run_train_cli(*argv, "--device", "cpu")
+    assert done.returncode == 0, done.stderr
+    assert "agreed" in done.stderr  # the consent line
+    assert "held-out" in done.stderr and "PSNR" in done.stderr
+    renderer = load_renderer(out)
+    assert renderer.meta["footage"]["fit_rms_pixels"] < 2.0
+    assert renderer.meta["held_out"]["psnr"] > 15.0
+    again = run_train_cli(*argv)
+    assert again.returncode == 2 and "exists" in again.stderr  # never overwritten
+    longer = [*argv[:-1], "0.6"]  # --minutes is the whole run's budget, resumed or not
+    resumed = run_train_cli(*longer, "--resume", "--device", "cpu")
+    assert resumed.returncode == 0, resumed.stderr
+    assert load_renderer(out).meta["steps"] > renderer.meta["steps"]
+
+
 def test_a_still_face_blinks_only_when_it_blinks(rendered, tmp_path) -> None:
     _, video = rendered
     # The first frame (eyes open, at rest) held for 4 s, with fresh sensor noise in

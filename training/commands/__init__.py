@@ -5,4 +5,5 @@ COMMANDS: tuple[str, ...] = (
     "prepare",
     "evaluate",
     "train",
+    "renderer",
 )
