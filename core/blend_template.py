@@ -42,6 +42,7 @@ from core.face.details import detail_texture
 from core.face.model import FaceModel
 from core.face.regions import PART_NAMES
 from core.face.template import BASIS_KEY, CAMERA_OBJECT, HEAD_OBJECT, PIVOT_OBJECT
+from core.photoreal.camera import DISTANCE_M, LENS_MM, SENSOR_MM, face_centre
 from core.progress import ProgressFn, no_progress
 
 RENDER_SIZE = 1024
@@ -343,20 +344,18 @@ def _look_at(obj: bpy.types.Object, target: tuple[float, float, float]) -> None:
 
 
 def _face_centre(face: FaceModel) -> tuple[float, float, float]:
-    skin = face.neutral[face.regions["skin"]]
-    # Between the chin (below the lips) and the crown, in front of the pivot.
-    z = 0.5 * (float(face.neutral[face.regions["lips"], 2].min()) - 0.04 + float(skin[:, 2].max()))
-    return (0.0, float(skin[:, 1].min()) * 0.5, z)
+    # The same point the photoreal renderer's camera aims at (core/photoreal/camera.py).
+    return face_centre(face.neutral, face.regions["skin"], face.regions["lips"])
 
 
 def _add_camera(scene: bpy.types.Scene, face: FaceModel) -> None:
     camera_data = bpy.data.cameras.new(CAMERA_OBJECT)
-    camera_data.lens = 85.0
-    camera_data.sensor_width = 36.0
+    camera_data.lens = LENS_MM
+    camera_data.sensor_width = SENSOR_MM
     camera_data.clip_start = 0.01
     camera = bpy.data.objects.new(CAMERA_OBJECT, camera_data)
     centre = _face_centre(face)
-    camera.location = (centre[0], centre[1] - 0.62, centre[2])
+    camera.location = (centre[0], centre[1] - DISTANCE_M, centre[2])
     _look_at(camera, centre)
     scene.collection.objects.link(camera)
     scene.camera = camera
