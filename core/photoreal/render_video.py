@@ -122,11 +122,11 @@ def _mux(
     import subprocess
 
     argv = [ffmpeg_exe(), "-nostdin", "-loglevel", "error", "-y", "-i", str(video)]
-    if offset > 0:
-        argv += ["-itsoffset", f"{offset:.6f}"]
-    elif offset < 0:
+    if offset < 0:
         argv += ["-ss", f"{-offset:.6f}"]
     argv += ["-i", str(song), "-map", "0:v:0", "-map", "1:a:0?", "-c:v", "copy"]
+    if offset > 0:  # silence in front (a timestamp offset alone is lost by many players)
+        argv += ["-af", f"adelay={offset * 1000:.1f}:all=1"]
     argv += ["-c:a", "aac", "-b:a", "192k", "-t", f"{seconds:.6f}", *tags, str(out)]
     done = subprocess.run(argv, capture_output=True, text=True, check=False)
     if done.returncode != 0:

@@ -231,3 +231,22 @@ def test_bundled_renderer_is_synthetic() -> None:
     assert renderer.meta["synthetic_output"] is True
     assert "synthetic" in renderer.meta["identity"]
     assert renderer.meta["held_out"]["psnr"] >= 30.0
+
+
+def test_a_song_that_starts_later_in_the_take_is_delayed(tmp_path: Path) -> None:
+    """A take sampled from Blender whose song strip starts 0.5 s in (meta song_offset)."""
+    from core.audio import load_audio
+
+    sr = 22050
+    click = np.zeros(int(1.5 * sr), np.float32)
+    click[:200] = 0.9  # the song's first sound, at its very start
+    song = encode(tmp_path / "song.wav", click, sr)
+    take = _take(tmp_path / "take.npz", 1.5, str(song))
+    performance = Performance.load(take)
+    performance.meta["song_offset"] = 0.5
+    performance.save(take)
+    done = run_cli("render", str(take), "-o", str(tmp_path / "out.mp4"), "--size", "64")
+    assert done.returncode == 0, done.stderr
+    audio = load_audio(tmp_path / "out.mp4", sr)
+    first = int(np.argmax(np.abs(audio) > 0.3)) / sr
+    assert first == pytest.approx(0.5, abs=0.05)
