@@ -170,10 +170,13 @@ class PhotorealRenderer(nn.Module):
         features = self.texture(uv_grid(guidance)) * guidance[:, 6:7]
         condition = self.condition(expression, previous, guidance)
         out = self.unet(torch.cat((features, guidance, condition), dim=1))
-        # Alpha starts as the head's coverage (the network learns hair, ears, the soft
-        # edge), which keeps it from collapsing onto the plate early in training.
+        # The head is always the renderer's to paint (alpha 1 where it is rasterised), so
+        # it cannot fall back on a plate that already shows the person (footage's median
+        # frame does), which had left the colour without gradient; around the head alpha
+        # is learned (hair, ears, the soft edge) and starts near 0.
         rgb = torch.sigmoid(out[:, :3])
-        alpha = torch.sigmoid(out[:, 3:4] + 6.0 * (guidance[:, 6:7] - 0.5))
+        head = guidance[:, 6:7]
+        alpha = head + (1 - head) * torch.sigmoid(out[:, 3:4] - 4.0)
         if plate is None:
             plate = self.plate[None]
         if plate.shape[-1] != rgb.shape[-1]:
