@@ -60,7 +60,7 @@ def run(args: argparse.Namespace, progress: ProgressFn) -> int:
         song = args.song if args.song is not None else find_song(performance, args.take)
         if song is not None and not song.is_file():
             raise BadInput(f"song not found: {song}")
-        elif performance.meta.get("song"):
+        if song is None and performance.meta.get("song"):
             print(
                 f"{performance.meta['song']} not found beside the take: no sound (use --song)",
                 file=sys.stderr,

@@ -181,6 +181,7 @@ def test_render_writes_the_songs_video(tmp_path: Path) -> None:
         "render", str(take), "-o", str(tmp_path / "out.mp4"), "--size", "128", "--progress", "json"
     )
     assert done.returncode == 0, done.stderr
+    assert "not found" not in done.stderr  # the song was found beside the take
     lines = [json.loads(line) for line in done.stdout.splitlines()]
     assert lines[-1] == {"done": str(tmp_path / "out.mp4")}
     assert any(line.get("stage") == "render" for line in lines)
@@ -245,8 +246,10 @@ def test_a_song_that_starts_later_in_the_take_is_delayed(tmp_path: Path) -> None
     performance = Performance.load(take)
     performance.meta["song_offset"] = 0.5
     performance.save(take)
-    done = run_cli("render", str(take), "-o", str(tmp_path / "out.mp4"), "--size", "64")
+    argv = ["render", str(take), "-o", str(tmp_path / "out.mp4"), "--size", "64"]
+    done = run_cli(*argv, "--song", str(song))
     assert done.returncode == 0, done.stderr
+    assert "not found" not in done.stderr
     audio = load_audio(tmp_path / "out.mp4", sr)
     first = int(np.argmax(np.abs(audio) > 0.3)) / sr
     assert first == pytest.approx(0.5, abs=0.05)
