@@ -154,6 +154,8 @@ def generate(
         "seed": seed,
         "subject": subject,
         "song": song.name,
+        # Where it was, so `musicface render` finds the sound wherever the take is saved.
+        "song_path": str(song.resolve()),
         "song_sha256": file_sha256(song),
         "seconds": seconds,
     }

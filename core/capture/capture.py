@@ -211,6 +211,7 @@ def capture_video(
         "video": path.name,
         "video_sha256": file_sha256(path),
         "song": path.name if info.has_audio else None,
+        "song_path": str(path.resolve()) if info.has_audio else None,
         "song_sha256": None,
         "seconds": seconds,
         "capture": {

@@ -39,9 +39,18 @@ class RenderSummary:
 
 
 def find_song(performance: Performance, take_path: Path | None) -> Path | None:
-    """The take's song, if its file can be found: meta["song"] as a path, else by name
-    beside the take or in the working folder (generate and capture record the name)."""
-    song = performance.meta.get("song")
+    """The take's song, if its file can be found: where generate or capture read it
+    (meta["song_path"], if it still holds the same file by its sha256), else meta["song"]
+    as a path, else that name beside the take or in the working folder."""
+    from core.audio import file_sha256
+
+    meta = performance.meta
+    recorded = meta.get("song_path")
+    if recorded and Path(recorded).is_file():
+        expected = meta.get("song_sha256")
+        if expected is None or file_sha256(recorded) == expected:
+            return Path(recorded)
+    song = meta.get("song")
     if not song:
         return None
     candidates = [Path(song)]

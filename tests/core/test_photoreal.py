@@ -253,3 +253,19 @@ def test_a_song_that_starts_later_in_the_take_is_delayed(tmp_path: Path) -> None
     audio = load_audio(tmp_path / "out.mp4", sr)
     first = int(np.argmax(np.abs(audio) > 0.3)) / sr
     assert first == pytest.approx(0.5, abs=0.05)
+
+
+def test_the_song_is_found_where_generate_read_it(tmp_path: Path) -> None:
+    """generate and capture record the song's path: the take may be saved anywhere."""
+    from core.audio import file_sha256
+    from core.photoreal.render_video import find_song
+
+    sr = 22050
+    (tmp_path / "music").mkdir()
+    song = encode(tmp_path / "music" / "song.wav", np.zeros(sr, np.float32), sr)
+    (tmp_path / "takes").mkdir()
+    take = Performance.load(_take(tmp_path / "takes" / "take.npz", 0.5, song.name))
+    take.meta.update(song_path=str(song), song_sha256=file_sha256(song))
+    assert find_song(take, tmp_path / "takes" / "take.npz") == song
+    take.meta["song_sha256"] = "0" * 64  # the file there is another song now
+    assert find_song(take, tmp_path / "takes" / "take.npz") is None
