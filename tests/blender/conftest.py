@@ -184,3 +184,28 @@ def arkit_mesh(name: str, key_names: list[str]) -> bpy.types.Object:
 
 
 __all__ = ["ARKIT_NAMES", "AUDIO", "arkit_mesh", "make_performance", "scene_state", "write_song"]
+
+
+class HandDriven:
+    """Mixed into an operator class: its modal code driven by hand (headless Blender has
+    no window to run it), with its reports kept."""
+
+    def __init__(self) -> None:
+        self.reports: list[tuple[set[str], str]] = []
+
+    def report(self, level: set[str], text: str) -> None:
+        self.reports.append((level, text))
+
+
+def hand_context(scene: bpy.types.Scene) -> tuple[object, list[str | None]]:
+    """A context for `modal()` outside a window, and what it writes to the status bar."""
+    from types import SimpleNamespace
+
+    status: list[str | None] = []
+    context = SimpleNamespace(
+        scene=scene,
+        window_manager=bpy.context.window_manager,
+        workspace=SimpleNamespace(status_text_set=status.append),
+        screen=None,
+    )
+    return context, status

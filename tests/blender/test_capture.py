@@ -22,7 +22,7 @@ from musicface_blender.ops_capture import finish_capture
 from musicface_blender.ops_engine import RUNNING, EngineTakeOperator, start_engine, summary
 from musicface_blender.scene_setup import set_song_strip, song_strips
 from musicface_blender.take_inputs import gather_capture
-from tests.blender.conftest import AUDIO, ENGINE_PYTHON, REPO, scene_state
+from tests.blender.conftest import AUDIO, ENGINE_PYTHON, REPO, HandDriven, hand_context, scene_state
 
 REALDATA = Path(__file__).resolve().parents[3] / "shared" / "realdata"
 FACE_VIDEO = REALDATA / "video" / "liveportrait_driving_d10.mp4"  # 15 s, a face, with sound
@@ -246,14 +246,8 @@ def test_a_missing_face_model_is_reported_as_one(template_head, no_face, monkeyp
     assert scene_state(scene) == before
 
 
-class _Operator(EngineTakeOperator):
-    """The operators' modal code, driven by hand: headless Blender has no window to run it."""
-
-    def __init__(self) -> None:
-        self.reports: list[tuple[set[str], str]] = []
-
-    def report(self, level: set[str], text: str) -> None:
-        self.reports.append((level, text))
+class _Operator(HandDriven, EngineTakeOperator):
+    pass
 
 
 def test_esc_during_a_capture_ends_the_engine_and_leaves_the_scene_unchanged(
@@ -264,13 +258,7 @@ def test_esc_during_a_capture_ends_the_engine_and_leaves_the_scene_unchanged(
     scene = bpy.context.scene
     scene.musicface.video = str(FACE_VIDEO)  # 15 s: surely still at work when Esc comes
     before = scene_state(scene)
-    status: list[str | None] = []
-    context = SimpleNamespace(
-        scene=scene,
-        window_manager=bpy.context.window_manager,
-        workspace=SimpleNamespace(status_text_set=status.append),
-        screen=None,
-    )
+    context, status = hand_context(scene)
     operator = _Operator()
     operator._job = job = start_engine(bpy.context, gather_capture(bpy.context))
     RUNNING["job"] = job

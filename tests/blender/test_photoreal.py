@@ -21,7 +21,15 @@ from musicface_blender.ops_engine import RUNNING
 from musicface_blender.ops_photoreal import PhotorealRun, free_path, output_path
 from musicface_blender.sample_back import PoseTarget, sample_performance
 from musicface_blender.scene_setup import scene_strips, song_strips
-from tests.blender.conftest import ENGINE_PYTHON, REPO, TEMPLATE, make_performance, scene_state
+from tests.blender.conftest import (
+    ENGINE_PYTHON,
+    REPO,
+    TEMPLATE,
+    HandDriven,
+    hand_context,
+    make_performance,
+    scene_state,
+)
 
 JAW = ARKIT_NAMES.index("jawOpen")
 BLINKS = [ARKIT_NAMES.index("eyeBlinkLeft"), ARKIT_NAMES.index("eyeBlinkRight")]
@@ -331,14 +339,8 @@ def test_an_engine_error_is_one_line_and_leaves_no_file(saved_take, tmp_path):
     assert scene_state(scene) == before
 
 
-class _Operator(PhotorealRun):
-    """The operator's modal code, driven by hand: headless Blender has no window."""
-
-    def __init__(self) -> None:
-        self.reports: list[tuple[set[str], str]] = []
-
-    def report(self, level: set[str], text: str) -> None:
-        self.reports.append((level, text))
+class _Operator(HandDriven, PhotorealRun):
+    pass
 
 
 def test_esc_during_a_photoreal_render_ends_the_engine_and_writes_nothing(
@@ -349,13 +351,7 @@ def test_esc_during_a_photoreal_render_ends_the_engine_and_writes_nothing(
     scene = bpy.context.scene
     scene.musicface.photoreal_renderer = str(engine_renderer)
     before = scene_state(scene)
-    status: list[str | None] = []
-    context = SimpleNamespace(
-        scene=scene,
-        window_manager=bpy.context.window_manager,
-        workspace=SimpleNamespace(status_text_set=status.append),
-        screen=None,
-    )
+    context, status = hand_context(scene)
     operator = _Operator()
     operator._job = job = operator.start_job(bpy.context)
     RUNNING["job"] = job
