@@ -7,16 +7,13 @@ import sys
 from pathlib import Path
 
 from core.device import DEVICE_HELP
+from core.photoreal import CONSENT
 from core.progress import ProgressFn
 
 NAME = "render"
 HELP = (
     "render a take (.npz Performance) as photoreal video of the renderer's person, with the "
     "song's audio; every video is labelled AI-generated"
-)
-CONSENT = (
-    "A renderer shows the person it was trained on: train one (musicface-train renderer) only "
-    "on footage of people who agreed to it. The bundled default is a synthetic identity."
 )
 
 

@@ -9,3 +9,11 @@ and a U-Net that turn it into frames of a person (DESIGN "Photoreal pass").
     renderer_file.py  save and load a trained renderer (weights_only)
     render_video.py   a Performance -> an mp4 with the song, labelled AI-generated
 """
+
+# What `musicface render --help` and `musicface-train renderer` (its help and its start)
+# tell every user.
+CONSENT = (
+    "A renderer shows the person it was trained on: train one (musicface-train renderer) only "
+    "on footage of people who agreed to it. The bundled default is a synthetic identity, and "
+    "every video `musicface render` makes is labelled AI-generated."
+)

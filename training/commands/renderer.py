@@ -9,16 +9,13 @@ from pathlib import Path
 
 from core.device import DEVICE_HELP
 from core.errors import BadInput
+from core.photoreal import CONSENT
 from core.progress import ProgressFn
 
 NAME = "renderer"
 HELP = (
     "train a photoreal renderer on a person's own video (a few minutes, face to camera): "
     "capture, fit the head, train, report held-out PSNR/SSIM"
-)
-CONSENT = (
-    "Train a renderer only on footage of people who agreed to it: what it renders looks like "
-    "them. Every video `musicface render` makes is labelled AI-generated."
 )
 
 
