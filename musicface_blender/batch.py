@@ -1,7 +1,9 @@
-"""Headless MusicFace: animate a head in a .blend from a song, save it, optionally render.
+"""Headless MusicFace: animate a head in a .blend from a song or a face on video, save it.
 
     blender -b scene.blend -P musicface_blender/batch.py -- --song a.mp3 \\
         [--target Head] [--out out.blend] [--render out.mp4] [--photoreal out.mp4]
+    blender -b scene.blend -P musicface_blender/batch.py -- --video face.mp4 \\
+        [--calibration template|raw|FILE.json] [--no-smoothing] [--max-side 512] …
 
 The same script runs in a plain Python with the `bpy` module (there is no Blender
 binary on build machines): `python musicface_blender/batch.py -- --blend scene.blend
@@ -17,6 +19,7 @@ import atexit
 import importlib
 import shutil
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
 
@@ -41,6 +44,20 @@ def build_parser() -> argparse.ArgumentParser:
     link = _module("core_link")
     parser = argparse.ArgumentParser(prog="batch.py", description=__doc__.splitlines()[0])
     parser.add_argument("--song", type=Path, help="the song (its audio goes into the scene too)")
+    parser.add_argument(
+        "--video",
+        type=Path,
+        help="capture the take from a face on this video instead (its sound is the strip)",
+    )
+    parser.add_argument(
+        "--calibration", help="for --video: template (default), raw, or a calibration .json"
+    )
+    parser.add_argument(
+        "--no-smoothing", action="store_true", help="for --video: keep the tracker's jitter"
+    )
+    parser.add_argument(
+        "--max-side", type=int, help="for --video: track at most this many px on the long side"
+    )
     parser.add_argument("--blend", type=Path, help="open this .blend first (bpy module only)")
     parser.add_argument(
         "--target",
@@ -87,8 +104,7 @@ def build_parser() -> argparse.ArgumentParser:
 def check_arguments(args: argparse.Namespace) -> None:
     """Refuse what Blender would silently clamp or fail on later, before anything runs."""
     bad_input = _module("core_link").BadInput
-    if args.song is None and args.performance is None:
-        raise bad_input("give --song (or --performance)")
+    check_source(args)
     if args.fps is not None and not args.fps > 0:
         raise bad_input(f"--fps must be positive, got {args.fps}")
     if args.simplify is not None and not 0 <= args.simplify < 1:
@@ -105,6 +121,29 @@ def check_arguments(args: argparse.Namespace) -> None:
             raise bad_input(f"--photoreal: no folder {args.photoreal.resolve().parent}")
     if args.renderer is not None and not args.renderer.is_file():
         raise bad_input(f"--renderer not found: {args.renderer}")
+
+
+# What only a song's take reads; with --video it would be silently ignored.
+_SONG_ONLY = ("vocals", "accompaniment", "separator", "checkpoint", "subject", "seed")
+
+
+def check_source(args: argparse.Namespace) -> None:
+    """One source of the take: a song (or its Performance), or a video with its options."""
+    bad_input = _module("core_link").BadInput
+    if args.video is None:
+        if args.calibration is not None or args.no_smoothing or args.max_side is not None:
+            raise bad_input("--calibration, --no-smoothing and --max-side go with --video")
+        if args.song is None and args.performance is None:
+            raise bad_input("give --song (or --performance), or --video")
+        return
+    if args.song is not None or args.performance is not None:
+        raise bad_input("--video captures the take: give it without --song or --performance")
+    song_only = [f"--{name}" for name in _SONG_ONLY if getattr(args, name) is not None]
+    if song_only:
+        raise bad_input(f"{', '.join(song_only)}: for a take from --song, not --video")
+    low, high = _module("engine").CAPTURE_MAX_SIDE_RANGE
+    if args.max_side is not None and not low <= args.max_side <= high:
+        raise bad_input(f"--max-side must be {low}–{high}, got {args.max_side}")
 
 
 def output_path(out: Path | None) -> Path:
@@ -148,9 +187,10 @@ def configure(args: argparse.Namespace, head: bpy.types.Object) -> None:
     for name in ("separator", "subject", "seed"):
         if getattr(args, name) is not None:
             setattr(settings, name, getattr(args, name))
-    for name in ("song", "vocals", "accompaniment", "checkpoint"):
+    for name in ("song", "vocals", "accompaniment", "checkpoint", "video"):
         if getattr(args, name) is not None:
             setattr(settings, name, str(Path(getattr(args, name)).resolve()))
+    configure_capture(args, settings)
     if args.simplify:
         settings.keyframes, settings.max_error = "SIMPLIFIED", args.simplify
     if args.renderer is not None:
@@ -167,6 +207,21 @@ def configure(args: argparse.Namespace, head: bpy.types.Object) -> None:
             settings.pose_mode, settings.pose_bone = ("BONE", bone) if bone else ("OBJECT", "")
 
 
+def configure_capture(args: argparse.Namespace, settings) -> None:
+    """--calibration, --no-smoothing and --max-side as the panel's capture settings (which
+    `gather_capture` checks, a calibration file included, as for a click). What is not
+    given stays as the .blend has it, as for the other options."""
+    if args.calibration in _module("engine").CAPTURE_CALIBRATIONS:
+        settings.capture_calibration = args.calibration
+    elif args.calibration is not None:
+        settings.capture_calibration = "file"
+        settings.capture_calibration_file = str(Path(args.calibration).resolve())
+    if args.no_smoothing:
+        settings.capture_smoothing = False
+    if args.max_side is not None:
+        settings.capture_max_side = args.max_side
+
+
 def ensure_registered() -> None:
     """Register the add-on's classes unless Blender already enabled it."""
     if hasattr(bpy.types.Scene, "musicface"):
@@ -179,19 +234,30 @@ def ensure_registered() -> None:
 
 
 def write_take(args: argparse.Namespace):
-    """The take from --performance, or from the engine run on the song."""
+    """The take from --performance, from the engine run on the song, or captured from --video
+    (each landed by the function its operator lands it with)."""
     take_inputs = _module("take_inputs")
-    generate = _module("ops_generate")
     context = bpy.context
+    if args.video is not None:
+        capture = _module("ops_capture")
+        return run_engine(args, take_inputs.gather_capture(context), capture.finish_capture)
+    generate = _module("ops_generate")
     inputs = take_inputs.gather(context, str(args.performance or ""))
     if args.performance is not None:
         return generate.finish_take(context, inputs, args.performance.resolve())
+    return run_engine(args, inputs, generate.finish_take)
+
+
+def run_engine(args: argparse.Namespace, inputs, finish: Callable):
+    """The engine run `inputs` asks for, blocking with its progress on stderr; then
+    `finish(context, inputs, performance_file)` lands what it wrote."""
+    context = bpy.context
     job = _module("ops_engine").start_engine(context, inputs, args.engine_python or "")
     try:
         job.wait(_print_progress)
         if not job.succeeded:
-            raise take_inputs.UserError(f"engine: {job.error}", job.kind)
-        return generate.finish_take(context, inputs, job.output)
+            raise _module("take_inputs").UserError(f"engine: {job.error}", job.kind)
+        return finish(context, inputs, job.output)
     finally:
         job.cleanup()
 

@@ -54,16 +54,36 @@ class GenerateRequest:
         return argv
 
 
+# `musicface capture`'s own defaults (core/commands/capture.py), which a request leaves unsaid.
+CAPTURE_CALIBRATIONS = ("template", "raw")  # or the path of a calibration .json
+CAPTURE_MAX_SIDE = 512
+CAPTURE_MAX_SIDE_RANGE = (128, 2048)
+
+
 @dataclass(frozen=True)
 class CaptureRequest:
-    """`musicface capture`: a face on video → a Performance (its sound, if any, is the song)."""
+    """`musicface capture`: a face on video → a Performance (its sound, if any, is the song).
+
+    `calibration` is "template" (the MusicFace head's scale), "raw" (MediaPipe's own
+    scores) or a calibration .json; `max_side` is the long side the tracker sees, in px.
+    """
 
     video: Path
+    calibration: str | Path = CAPTURE_CALIBRATIONS[0]
+    smoothing: bool = True
+    max_side: int = CAPTURE_MAX_SIDE
     output_name: ClassVar[str] = "performance.npz"
 
     def arguments(self, out: Path) -> list[str]:
-        # The engine's defaults (template calibration, smoothing, 512 px) are what a take wants.
-        return ["capture", str(self.video), "-o", str(out)]
+        # Only what differs from the engine's defaults, so its defaults stay its own.
+        argv = ["capture", str(self.video), "-o", str(out)]
+        if str(self.calibration) != CAPTURE_CALIBRATIONS[0]:
+            argv += ["--calibration", str(self.calibration)]
+        if not self.smoothing:
+            argv.append("--no-smoothing")
+        if self.max_side != CAPTURE_MAX_SIDE:
+            argv += ["--max-side", str(self.max_side)]
+        return argv
 
 
 RENDER_SIZES = (256, 512)

@@ -66,6 +66,14 @@ class MUSICFACE_PT_main(bpy.types.Panel):
         layout.operator("musicface.generate", icon="PLAY_SOUND")
         layout.separator()
         layout.prop(settings, "video")
+        header, body = layout.panel("musicface_capture", default_closed=True)
+        header.label(text="Capture settings")
+        if body is not None:
+            body.prop(settings, "capture_calibration")
+            if settings.capture_calibration == "file":
+                body.prop(settings, "capture_calibration_file")
+            body.prop(settings, "capture_smoothing")
+            body.prop(settings, "capture_max_side")
         layout.operator("musicface.capture", icon="FILE_MOVIE")
 
         header, body = layout.panel("musicface_photoreal", default_closed=True)

@@ -13,7 +13,7 @@ from bpy.props import (
 )
 
 from .core_link import SEPARATORS
-from .engine import RENDER_SIZES
+from .engine import CAPTURE_MAX_SIDE, CAPTURE_MAX_SIDE_RANGE, RENDER_SIZES
 from .layers import Strengths
 
 # What the menu says about each of the engine's separators (core/separation/names.py).
@@ -45,6 +45,32 @@ class MusicFaceSettings(bpy.types.PropertyGroup):
         name="Video",
         subtype="FILE_PATH",
         description="A face on video to capture (its sound becomes the take's sound strip)",
+    )
+    capture_calibration: EnumProperty(
+        name="Calibration",
+        description="How the tracker's scores map onto shape-key values",
+        items=(
+            ("template", "Template head", "Onto the MusicFace head's scale (fitted for it)"),
+            ("raw", "Raw MediaPipe", "MediaPipe's own scores, unmapped"),
+            ("file", "File", "A calibration .json (fitted by scripts/calibrate_capture.py)"),
+        ),
+        default="template",
+    )
+    capture_calibration_file: StringProperty(
+        name="Calibration file", subtype="FILE_PATH", description="A capture calibration (.json)"
+    )
+    capture_smoothing: BoolProperty(
+        name="Smooth jitter",
+        default=True,
+        description="Take out the tracker's frame-to-frame jitter (blinks are kept)",
+    )
+    capture_max_side: IntProperty(
+        name="Tracking size",
+        subtype="PIXEL",
+        min=CAPTURE_MAX_SIDE_RANGE[0],
+        max=CAPTURE_MAX_SIDE_RANGE[1],
+        default=CAPTURE_MAX_SIDE,
+        description="Frames are tracked at most this many pixels on the long side",
     )
     separator: EnumProperty(
         name="Separator",

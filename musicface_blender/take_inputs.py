@@ -120,4 +120,23 @@ def gather_capture(context: bpy.types.Context) -> TakeInputs:
         raise UserError("Pick a video to capture from (a face, filmed from the front)")
     video = _file(settings.video, "Video")
     head, take = _take_settings(context)
-    return TakeInputs(head, replace(take, song=video, name=video.stem), CaptureRequest(video))
+    request = CaptureRequest(
+        video,
+        calibration=_calibration(settings),
+        smoothing=settings.capture_smoothing,
+        max_side=settings.capture_max_side,
+    )
+    return TakeInputs(head, replace(take, song=video, name=video.stem), request)
+
+
+def _calibration(settings) -> str | Path:
+    """The engine's calibration: "template", "raw" or a file, checked here so that a wrong
+    file is a line for the user before the engine starts, not its failure after."""
+    if settings.capture_calibration != "file":
+        return settings.capture_calibration
+    if not settings.capture_calibration_file:
+        raise UserError("Pick a calibration file (.json), or the Template head calibration")
+    path = Path(bpy_abspath(settings.capture_calibration_file)).resolve()
+    if path.suffix.lower() != ".json":
+        raise UserError(f"Calibration file must be a .json, got {path.name}")
+    return _file(str(path), "Calibration file")

@@ -11,6 +11,7 @@ import subprocess
 import sys
 import wave
 from pathlib import Path
+from types import SimpleNamespace
 
 import bpy  # noqa: I001  (bpy before anything that may import mathutils)
 import numpy as np
@@ -199,8 +200,6 @@ class HandDriven:
 
 def hand_context(scene: bpy.types.Scene) -> tuple[object, list[str | None]]:
     """A context for `modal()` outside a window, and what it writes to the status bar."""
-    from types import SimpleNamespace
-
     status: list[str | None] = []
     context = SimpleNamespace(
         scene=scene,
@@ -209,3 +208,60 @@ def hand_context(scene: bpy.types.Scene) -> tuple[object, list[str | None]]:
         screen=None,
     )
     return context, status
+
+
+# Face video for the capture tests (test_capture.py, test_batch.py): the shared real-data set,
+# skipped where it is absent; 2 s clips of it are cut once per session.
+REALDATA = Path(__file__).resolve().parents[3] / "shared" / "realdata"
+FACE_VIDEO = REALDATA / "video" / "liveportrait_driving_d10.mp4"  # 15 s, a face, with sound
+CLIP_SECONDS = 2
+
+
+def _ffmpeg() -> str:
+    """imageio-ffmpeg's binary: imported here in .venv, asked of the engine's .venv elsewhere
+    (the bpy 5.0 and 4.2 environments hold only bpy, numpy and pytest)."""
+    try:
+        import imageio_ffmpeg
+
+        return imageio_ffmpeg.get_ffmpeg_exe()
+    except ImportError:
+        pass
+    ask = "import imageio_ffmpeg; print(imageio_ffmpeg.get_ffmpeg_exe())"
+    done = subprocess.run([str(ENGINE_PYTHON), "-c", ask], capture_output=True, text=True)
+    if done.returncode != 0:
+        pytest.skip("no ffmpeg: imageio-ffmpeg is not installed in the engine's .venv")
+    return done.stdout.strip()
+
+
+def ffmpeg_run(*args: str) -> None:
+    subprocess.run([_ffmpeg(), "-v", "error", "-y", *args], check=True, timeout=120)
+
+
+@pytest.fixture(scope="session")
+def engine() -> None:
+    if not ENGINE_PYTHON.is_file():
+        pytest.skip("the engine's .venv is not installed")
+
+
+@pytest.fixture(scope="session")
+def face_model(engine) -> None:
+    """The face landmarker the engine needs (what `make setup` installs)."""
+    probe = "from core.capture.model_file import face_landmarker_path; face_landmarker_path()"
+    done = subprocess.run(
+        [str(ENGINE_PYTHON), "-c", probe], cwd=REPO, capture_output=True, text=True
+    )
+    if done.returncode != 0:
+        pytest.skip(f"the face landmarker is not installed (make setup): {done.stderr[-300:]}")
+
+
+@pytest.fixture(scope="session")
+def clips(face_model, tmp_path_factory: pytest.TempPathFactory) -> SimpleNamespace:
+    """2 s of a singing face, with its sound and without."""
+    if not FACE_VIDEO.is_file():
+        pytest.skip(f"real data not available: {REALDATA}")
+    folder = tmp_path_factory.mktemp("clips")
+    sound, silent = folder / "the singer.mp4", folder / "silent singer.mp4"
+    ffmpeg_run("-i", str(FACE_VIDEO), "-t", str(CLIP_SECONDS), "-c:v", "libx264", "-preset",
+               "ultrafast", "-c:a", "aac", str(sound))  # fmt: skip
+    ffmpeg_run("-i", str(sound), "-an", "-c:v", "copy", str(silent))
+    return SimpleNamespace(sound=sound, silent=silent)

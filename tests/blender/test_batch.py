@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 import sys
@@ -12,7 +13,7 @@ import pytest
 
 from musicface_blender.animation.fcurves import take_fcurves
 from musicface_blender.scene_setup import song_strips
-from tests.blender.conftest import AUDIO, REPO, TEMPLATE
+from tests.blender.conftest import AUDIO, CLIP_SECONDS, REPO, TEMPLATE
 
 BATCH = REPO / "musicface_blender" / "batch.py"
 
@@ -139,3 +140,63 @@ def test_the_preview_renderer_reports_a_missing_blend_in_one_line(tmp_path):
               str(tmp_path / "x.mp4")]  # fmt: skip
     done = subprocess.run(render, capture_output=True, text=True, cwd=REPO, timeout=300)
     assert_one_line_error(done, 2, "blend file not found")
+
+
+def test_batch_captures_a_take_from_a_video_as_the_operator_does(
+    scene, template_blend, clips, tmp_path
+):
+    out = tmp_path / "captured.blend"
+    options = ["--calibration", "raw", "--no-smoothing", "--max-side", "256"]
+    done = run_batch("--blend", str(template_blend), "--video", str(clips.sound),
+                     "--out", str(out), *options)  # fmt: skip
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "musicface: capture" in done.stderr  # the engine's progress
+
+    bpy.ops.wm.open_mainfile(filepath=str(out))
+    scene = bpy.context.scene
+    head = bpy.data.objects["MusicFace_Head"]
+    key = head.data.shape_keys
+    take = key.animation_data.action
+    assert take.name == "the singer" and json.loads(take["musicface"])["source"] == "capture"
+    curves = take_fcurves(take, key)
+    frames = CLIP_SECONDS * 30
+    assert len(curves) == 52 and {len(c.keyframe_points) for c in curves} == {frames}
+    jaw = next(c for c in curves if c.data_path == 'key_blocks["jawOpen"].value')
+    values = [k.co[1] for k in jaw.keyframe_points]
+    assert max(values) - min(values) > 0.05  # a real capture: she sings
+    assert len(take_fcurves(head.parent.animation_data.action, head.parent)) == 6
+    assert scene.frame_end == frames
+    strips = song_strips(scene)
+    assert len(strips) == (1 if AUDIO else 0)
+    if AUDIO:  # the video itself is the sound strip, as for a click
+        assert Path(bpy.path.abspath(strips[0].sound.filepath)).resolve() == clips.sound.resolve()
+    # The options became the panel's capture settings, which the request is made of.
+    settings = scene.musicface
+    assert (settings.capture_calibration, settings.capture_smoothing) == ("raw", False)
+    assert settings.capture_max_side == 256
+
+
+@pytest.mark.parametrize(
+    ("args", "text"),
+    [
+        (["--video", "v.mp4", "--song", "a.mp3"], "without --song or --performance"),
+        (["--video", "v.mp4", "--performance", "p.npz"], "without --song or --performance"),
+        (["--song", "a.mp3", "--no-smoothing"], "go with --video"),
+        (["--video", "v.mp4", "--seed", "3"], "--seed: for a take from --song"),
+        (["--video", "v.mp4", "--max-side", "64"], "--max-side must be 128–2048"),
+    ],
+)
+def test_video_options_that_do_not_go_together_are_one_line_and_exit_2(tmp_path, args, text):
+    out = tmp_path / "x.blend"
+    assert_one_line_error(run_batch(*args, "--out", str(out)), 2, text)
+    assert not out.exists()
+
+
+def test_a_missing_calibration_file_is_refused_before_the_engine_starts(template_blend, tmp_path):
+    video = tmp_path / "face.mp4"
+    video.write_bytes(b"never read: the calibration is checked first")
+    out = tmp_path / "x.blend"
+    done = run_batch("--blend", str(template_blend), "--video", str(video), "--out", str(out),
+                     "--calibration", str(tmp_path / "fit.json"))  # fmt: skip
+    assert_one_line_error(done, 2, f"Calibration file not found: {tmp_path / 'fit.json'}")
+    assert not out.exists()

@@ -7,7 +7,6 @@ with the ffmpeg that imageio-ffmpeg ships; each capture of a 2 s clip takes ~3 s
 from __future__ import annotations
 
 import json
-import subprocess
 import time
 from pathlib import Path
 from types import SimpleNamespace
@@ -22,68 +21,23 @@ from musicface_blender.ops_capture import finish_capture
 from musicface_blender.ops_engine import RUNNING, EngineTakeOperator, start_engine, summary
 from musicface_blender.scene_setup import set_song_strip, song_strips
 from musicface_blender.take_inputs import gather_capture
-from tests.blender.conftest import AUDIO, ENGINE_PYTHON, REPO, HandDriven, hand_context, scene_state
-
-REALDATA = Path(__file__).resolve().parents[3] / "shared" / "realdata"
-FACE_VIDEO = REALDATA / "video" / "liveportrait_driving_d10.mp4"  # 15 s, a face, with sound
-SECONDS = 2
-
-
-def _ffmpeg() -> str:
-    """imageio-ffmpeg's binary: imported here in .venv, asked of the engine's .venv elsewhere
-    (the bpy 5.0 and 4.2 environments hold only bpy, numpy and pytest)."""
-    try:
-        import imageio_ffmpeg
-
-        return imageio_ffmpeg.get_ffmpeg_exe()
-    except ImportError:
-        pass
-    ask = "import imageio_ffmpeg; print(imageio_ffmpeg.get_ffmpeg_exe())"
-    done = subprocess.run([str(ENGINE_PYTHON), "-c", ask], capture_output=True, text=True)
-    if done.returncode != 0:
-        pytest.skip("no ffmpeg: imageio-ffmpeg is not installed in the engine's .venv")
-    return done.stdout.strip()
-
-
-def _ffmpeg_run(*args: str) -> None:
-    subprocess.run([_ffmpeg(), "-v", "error", "-y", *args], check=True, timeout=120)
-
-
-@pytest.fixture(scope="session")
-def engine() -> None:
-    if not ENGINE_PYTHON.is_file():
-        pytest.skip("the engine's .venv is not installed")
-
-
-@pytest.fixture(scope="session")
-def face_model(engine) -> None:
-    """The face landmarker the engine needs (what `make setup` installs)."""
-    probe = "from core.capture.model_file import face_landmarker_path; face_landmarker_path()"
-    done = subprocess.run(
-        [str(ENGINE_PYTHON), "-c", probe], cwd=REPO, capture_output=True, text=True
-    )
-    if done.returncode != 0:
-        pytest.skip(f"the face landmarker is not installed (make setup): {done.stderr[-300:]}")
-
-
-@pytest.fixture(scope="session")
-def clips(face_model, tmp_path_factory: pytest.TempPathFactory) -> SimpleNamespace:
-    """2 s of a singing face, with its sound and without."""
-    if not FACE_VIDEO.is_file():
-        pytest.skip(f"real data not available: {REALDATA}")
-    folder = tmp_path_factory.mktemp("clips")
-    sound, silent = folder / "the singer.mp4", folder / "silent singer.mp4"
-    _ffmpeg_run("-i", str(FACE_VIDEO), "-t", str(SECONDS), "-c:v", "libx264", "-preset",
-                "ultrafast", "-c:a", "aac", str(sound))  # fmt: skip
-    _ffmpeg_run("-i", str(sound), "-an", "-c:v", "copy", str(silent))
-    return SimpleNamespace(sound=sound, silent=silent)
+from tests.blender.conftest import (
+    AUDIO,
+    CLIP_SECONDS,
+    FACE_VIDEO,
+    REALDATA,
+    HandDriven,
+    ffmpeg_run,
+    hand_context,
+    scene_state,
+)
 
 
 @pytest.fixture(scope="session")
 def no_face(engine, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A 1 s test pattern: a valid video without a face in it."""
     path = tmp_path_factory.mktemp("noface") / "test pattern.mp4"
-    _ffmpeg_run("-f", "lavfi", "-i", "testsrc=size=160x120:rate=30", "-t", "1",
+    ffmpeg_run("-f", "lavfi", "-i", "testsrc=size=160x120:rate=30", "-t", "1",
                 "-pix_fmt", "yuv420p", str(path))  # fmt: skip
     return path
 
@@ -131,7 +85,7 @@ def test_a_capture_lands_as_a_new_take_that_survives_save_and_reopen(
     # As a click would call it; with no window (-b) the operator takes its blocking path.
     assert bpy.ops.musicface.capture("INVOKE_DEFAULT") == {"FINISHED"}
 
-    frames = SECONDS * 24
+    frames = CLIP_SECONDS * 24
     take = key.animation_data.action
     assert take != mine and take.name == "the singer"
     assert "my face take" in bpy.data.actions
@@ -189,7 +143,7 @@ def test_a_silent_video_lands_without_a_sound_strip_and_says_so(template_head, c
     assert level == {"WARNING"}
     assert "silent singer.mp4 has no sound: no sound strip" in text and "\n" not in text
     assert template_head.data.shape_keys.animation_data.action.name == "silent singer"
-    assert scene.frame_end == SECONDS * 30
+    assert scene.frame_end == CLIP_SECONDS * 30
     # What plays is this take's sound (none): MusicFace's earlier strip went, the user's stayed.
     assert song_strips(scene) == []
     if AUDIO:
