@@ -1,8 +1,10 @@
 """Video -> Performance: a performer's real expression, head pose and eyes as a take.
 
 decode (streamed) -> FaceLandmarker per frame -> the performer's face -> fill short
-dropouts -> One Euro filter -> calibration to the template's scale -> head pose about
-the neck pivot relative to the rest pose -> 30 fps -> blinks and long closures apart.
+dropouts -> One Euro filter (forwards and backwards, so nothing lags) -> the
+performer's own neutral -> calibration to the template's scale (scores and landmark
+offsets) -> head pose about the neck pivot relative to the rest pose -> 30 fps ->
+blinks and long closures apart.
 """
 
 from __future__ import annotations
@@ -15,11 +17,12 @@ from typing import Any
 import numpy as np
 
 from core.audio import file_sha256
-from core.capture.calibration import Calibration
+from core.capture.calibration import Calibration, rest_scores
 from core.capture.eyes import split_eye_state
+from core.capture.face_shape import shape_features
 from core.capture.head_pose import blender_head_frames, relative_pose
 from core.capture.landmarker import FaceTracker, PerformerChoice
-from core.capture.smoothing import one_euro
+from core.capture.smoothing import one_euro_both_ways
 from core.capture.video import DEFAULT_MAX_SIDE, VideoInfo, open_video
 from core.errors import BadInput
 from core.face.arkit import ARKIT_NAMES
@@ -88,6 +91,7 @@ class RawTrack:
     most_faces: int
     frames_with_several: int
     landmarks: np.ndarray | None = None  # (N, 478, 2) normalised image x, y; NaN: no face
+    aspect: float = 1.0  # frame width / height: landmarks are normalised per axis
 
 
 def track_video(info: VideoInfo, frames: Any, progress: ProgressFn = no_progress) -> RawTrack:
@@ -115,6 +119,7 @@ def track_video(info: VideoInfo, frames: Any, progress: ProgressFn = no_progress
         most_faces=chooser.most_faces,
         frames_with_several=chooser.frames_with_several,
         landmarks=np.asarray(landmarks, np.float32),
+        aspect=info.size[0] / max(info.size[1], 1),
     )
 
 
@@ -147,26 +152,54 @@ def _resample(values: np.ndarray, from_fps: float, to_fps: float, frames: int) -
     return out.reshape((frames,) + values.shape[1:]).astype(np.float32)
 
 
-def curves_from_track(
+@dataclass
+class CalibrationInputs:
+    """What the calibration reads, at the track's frame rate: bridged and smoothed."""
+
+    scores: np.ndarray  # (N, 52) MediaPipe's blendshape scores
+    shape: np.ndarray | None  # (N, face_shape.FEATURES) landmark offsets; None: no landmarks
+    pose: np.ndarray  # (N, 6) before the calibration's gains
+    rest: np.ndarray  # (52,) the performer's scores at rest
+
+
+def calibration_inputs(
     track: RawTrack,
-    calibration: Calibration,
+    pivot_offset: tuple[float, float, float],
     smoothing: SmoothingSettings | None = SmoothingSettings(),
-    fps: float = CAPTURE_FPS,
-) -> tuple[np.ndarray, np.ndarray, list[tuple[float, float]]]:
-    """(expression (T, 52), pose (T, 6)) at `fps`, and the long gaps."""
+) -> CalibrationInputs:
     valid = track.valid
     scores = _bridge(track.scores, valid)
     rotations, origins = blender_head_frames(_bridge(track.matrices, valid))
-    pose = relative_pose(rotations, origins, valid, calibration.pivot_offset)
+    pose = relative_pose(rotations, origins, valid, pivot_offset)
+    shape = None
+    if track.landmarks is not None:
+        shape = _bridge(shape_features(track.landmarks, valid, track.aspect), valid)
     if smoothing is not None:
         s = smoothing
         cutoff = np.full(len(ARKIT_NAMES), s.expression_min_cutoff)
         beta = np.full(len(ARKIT_NAMES), s.expression_beta)
         cutoff[_BLINKS], beta[_BLINKS] = s.blink_min_cutoff, s.blink_beta
-        scores = one_euro(scores, track.fps, cutoff, beta)
-        pose = one_euro(pose, track.fps, s.pose_min_cutoff, s.pose_beta)
-    expression = calibration.expression(scores)
-    pose = calibration.pose(pose)
+        scores = one_euro_both_ways(scores, track.fps, cutoff, beta)
+        pose = one_euro_both_ways(pose, track.fps, s.pose_min_cutoff, s.pose_beta)
+        if shape is not None:
+            shape = one_euro_both_ways(shape, track.fps, s.expression_min_cutoff, 0.0)
+    return CalibrationInputs(scores, shape, pose, rest_scores(scores[valid]))
+
+
+def curves_from_track(
+    track: RawTrack,
+    calibration: Calibration,
+    smoothing: SmoothingSettings | None = SmoothingSettings(),
+    fps: float = CAPTURE_FPS,
+    own_neutral: bool = True,
+) -> tuple[np.ndarray, np.ndarray, list[tuple[float, float]]]:
+    """(expression (T, 52), pose (T, 6)) at `fps`, and the long gaps. `own_neutral`:
+    the performer's face at rest drives the template at rest (see calibration.py)."""
+    inputs = calibration_inputs(track, calibration.pivot_offset, smoothing)
+    rest = inputs.rest if own_neutral else None
+    expression = calibration.expression(inputs.scores, inputs.shape, inputs.pose, rest)
+    pose = calibration.pose(inputs.pose)
+    valid = track.valid
     frames = max(1, int(math.ceil(round(len(valid) / track.fps * fps, 6))))
     return (
         _resample(expression, track.fps, fps, frames),
@@ -181,6 +214,7 @@ def capture_video(
     calibration: Calibration | None = None,
     smoothing: SmoothingSettings | None = SmoothingSettings(),
     max_side: int = DEFAULT_MAX_SIDE,
+    own_neutral: bool = True,
     progress: ProgressFn = no_progress,
 ) -> CaptureResult:
     """Capture the performer in `path` as a Performance at 30 fps.
@@ -201,7 +235,9 @@ def capture_video(
             f"a face is visible in only {100 * tracked:.0f} % of {path.name}'s frames "
             f"(at least {100 * MIN_TRACKED:.0f} % needed)"
         )
-    expression, pose, gaps = curves_from_track(track, calibration, smoothing)
+    expression, pose, gaps = curves_from_track(
+        track, calibration, smoothing, own_neutral=own_neutral
+    )
     closure = expression[:, _BLINKS].mean(axis=1)
     eyes = split_eye_state(closure, CAPTURE_FPS)
     seconds = len(track.valid) / track.fps
@@ -222,6 +258,7 @@ def capture_video(
             "tracked": round(tracked, 4),
             "gaps": [[round(a, 3), round(b, 3)] for a, b in gaps],
             "calibration": calibration.name,
+            "own_neutral": own_neutral,
             "smoothing": None if smoothing is None else smoothing.__dict__,
             "landmarker": "mediapipe-0.10.21 face_landmarker.task",
             "faces_seen": track.most_faces,

@@ -30,6 +30,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--no-smoothing", action="store_true", help="keep the tracker's frame-to-frame jitter"
     )
     parser.add_argument(
+        "--neutral",
+        choices=("own", "none"),
+        default="own",
+        help="own: the performer's face at rest is the head's rest, so brows that sit "
+        "high or a mouth that hangs open are not read as raised or open (default); none: "
+        "MediaPipe's scores as they are",
+    )
+    parser.add_argument(
         "--max-side",
         type=int,
         default=512,
@@ -57,6 +65,7 @@ def run(args: argparse.Namespace, progress: ProgressFn) -> int:
         calibration=calibration,
         smoothing=None if args.no_smoothing else SmoothingSettings(),
         max_side=args.max_side,
+        own_neutral=args.neutral == "own",
         progress=progress,
     )
     progress("write", 0.99)

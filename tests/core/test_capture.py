@@ -55,14 +55,9 @@ def test_the_round_trip_recovers_the_rendered_curves_and_pose(round_trip) -> Non
     assert errors.blinks_rendered >= 3 and errors.blink_recall >= 0.9, errors.lines()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="MediaPipe reads the template's smile and brows poorly: on this take smile 0.77 "
-    "and browInnerUp 0.68 (on the 12 s held-out take of scripts/calibrate_capture.py 0.92 "
-    "and 0.23); its brow score swings with head pitch (r = -0.63 at rest) and its smile "
-    "with mouthDimple/mouthPress; a per-channel map cannot undo that (issue 12 stays open)",
-)
 def test_the_round_trip_recovers_smile_and_brows(round_trip) -> None:
+    """MediaPipe's own brow and smile scores read the template poorly (browInnerUp 0.68,
+    smile 0.77 through a per-channel map); regressed on the landmarks too, they pass."""
     _, errors = round_trip
     for name in ("mouthSmileLeft", "browInnerUp"):
         assert errors.correlation[name] >= 0.9, (name, errors.lines())
@@ -205,3 +200,7 @@ def test_real_videos_are_tracked_with_a_real_singer_s_statistics(name: str) -> N
     closures = (result.blinks + result.long_closures) / take.seconds
     assert 0.1 <= closures <= 1.4
     assert np.abs(take.pose[:, 3:]).max() < 0.2  # metres: a seated singer sways, no more
+    # The performer's face at rest is the head's rest: brows that sit high (MediaPipe
+    # scores one of these women's brows 0.8-0.9 at rest) are not raised all the time.
+    for channel in ("browInnerUp", "browOuterUpLeft", "browOuterUpRight", "eyeSquintLeft"):
+        assert np.median(take.expression[:, ARKIT_NAMES.index(channel)]) < 0.3, channel

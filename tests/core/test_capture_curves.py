@@ -139,3 +139,100 @@ def test_dropouts_are_bridged_and_the_long_ones_reported() -> None:
     np.testing.assert_allclose(jaw, np.linspace(0.0, 0.5, frames), atol=1e-6)
     turn = np.diff(pose[:, 2])
     np.testing.assert_allclose(turn, turn.mean(), atol=1e-5)  # straight through both gaps
+
+
+def test_both_ways_smoothing_keeps_a_smile_in_time_where_one_pass_lags() -> None:
+    from core.capture.smoothing import one_euro_both_ways
+
+    rng = np.random.default_rng(4)
+    bump = np.zeros(120)
+    bump[40:60] = 0.5 * (1.0 - np.cos(np.linspace(0.0, 2.0 * np.pi, 20)))
+    noisy = bump + 0.02 * rng.standard_normal(120)
+    # At the filter's floor (a face moving slowly: most of a smile's rise).
+    both = one_euro_both_ways(noisy, 30.0, 2.5, 0.0)
+    once = one_euro(noisy, 30.0, 2.5, 0.0)
+    lag = np.argmax(once) - np.argmax(bump)
+    assert lag >= 1  # what capture used to do: the curve late
+    assert abs(int(np.argmax(both)) - int(np.argmax(bump))) <= 1
+    assert np.abs(both - bump).mean() < 0.7 * np.abs(once - bump).mean()
+    assert np.diff(both[:35]).std() < 0.5 * np.diff(noisy[:35]).std()  # still smoothed
+
+
+def _face(rng: np.random.Generator) -> np.ndarray:
+    return rng.uniform(0.3, 0.7, size=(478, 2))
+
+
+def test_shape_features_ignore_where_the_face_is_and_see_the_brows_rise() -> None:
+    from core.capture.face_shape import BROWS, FEATURES, shape_features
+
+    rng = np.random.default_rng(5)
+    face = _face(rng)
+    frames = np.repeat(face[None], 40, axis=0)
+    for t in range(40):  # the head moves in the image: shift, turn, scale
+        angle, scale = 0.2 * np.sin(t / 5.0), 1.0 + 0.3 * np.sin(t / 7.0)
+        turn = np.array([[np.cos(angle), -np.sin(angle)], [np.sin(angle), np.cos(angle)]])
+        frames[t] = (face - 0.5) @ turn.T * scale + 0.5 + 0.05 * np.sin(t / 3.0)
+    valid = np.ones(40, bool)
+    still = shape_features(frames, valid)
+    assert still.shape == (40, FEATURES)
+    np.testing.assert_allclose(still, 0.0, atol=1e-6)
+    raised = frames.copy()
+    raised[30:, list(BROWS), 1] -= 0.02  # brows up (image y grows downwards)
+    valid[5] = False
+    features = shape_features(raised, valid)
+    brows = features[:, : len(BROWS)]
+    assert (brows[30:] > 0.01).all() and np.abs(brows[:30]).max() < 0.01
+    assert (features[5] == 0.0).all()  # no face, no offsets
+
+
+def test_the_performers_own_neutral_moves_their_rest_to_the_templates() -> None:
+    from core.capture.calibration import rest_scores
+
+    take = known_take(20.0, seed=6)
+    truth = take.expression
+    brow = ARKIT_NAMES.index("browInnerUp")
+    scores = 0.5 * truth + 0.05
+    calibration = fit_calibration(scores, truth, take.pose, take.pose)
+    performer = scores.copy()
+    performer[:, brow] += 0.2  # a face whose brows sit high at rest
+    rest = rest_scores(performer)
+    as_is = calibration.expression(performer)[:, brow]
+    own = calibration.expression(performer, performer_rest=rest)[:, brow]
+    still = truth[:, brow] < 0.01
+    assert as_is[still].mean() > 0.3  # read as raised all the time
+    assert own[still].mean() < 0.05
+    assert np.corrcoef(own, truth[:, brow])[0, 1] > 0.99
+    # A channel the calibration leaves on MediaPipe's scale reads from the performer's
+    # rest up, not from what MediaPipe scores the template at rest (eyeSquint ~0.25).
+    unmapped = Calibration(rest=tuple(np.full(len(ARKIT_NAMES), 0.25)))
+    squinting = np.full((10, len(ARKIT_NAMES)), 0.4)
+    squinting[5:, 0] = 0.7
+    read = unmapped.expression(squinting, performer_rest=rest_scores(squinting))
+    np.testing.assert_allclose(read[:5], 0.0, atol=1e-6)
+    np.testing.assert_allclose(read[5:, 0], 0.3, atol=1e-6)
+
+
+def test_brows_and_smiles_are_regressed_on_landmark_offsets(tmp_path) -> None:
+    """A tracker whose brow score is noise but whose landmarks move: the regression
+    finds the brows in the offsets, the knots cannot, and the map survives its file."""
+    from core.capture.calibration import LINEAR_CHANNELS
+    from core.capture.face_shape import FEATURES
+
+    rng = np.random.default_rng(7)
+    take = known_take(30.0, seed=8)
+    truth = take.expression
+    brow = ARKIT_NAMES.index("browInnerUp")
+    scores = truth.copy()
+    scores[:, brow] = rng.uniform(0.4, 0.6, len(truth))
+    shape = 0.01 * rng.standard_normal((len(truth), FEATURES))
+    shape[:, :4] += 0.1 * truth[:, [brow]]  # the inner brow landmarks rise with it
+    calibration = fit_calibration(scores, truth, take.pose, take.pose, shape=shape)
+    assert set(calibration.linear) <= set(LINEAR_CHANNELS) and "browInnerUp" in calibration.linear
+    knots_only = calibration.expression(scores)[:, brow]
+    with_shape = calibration.expression(scores, shape, take.pose)[:, brow]
+    assert np.corrcoef(with_shape, truth[:, brow])[0, 1] > 0.9
+    assert not np.corrcoef(knots_only, truth[:, brow])[0, 1] > 0.5
+    again = Calibration.load(calibration.save(tmp_path / "calibration.json"))
+    np.testing.assert_allclose(
+        again.expression(scores, shape, take.pose), calibration.expression(scores, shape, take.pose)
+    )
