@@ -11,7 +11,7 @@ item goes to --out. The headline mean is over the songs and the stems excerpts
 (the items with an independent truth); the a cappella files get their own mean.
 
     .venv/bin/python benchmarks/real_songs.py [--separator auto] [--checkpoint CKPT]
-        [--realdata DIR] [--out DIR] [--only NAME] [--json FILE] [--debug]
+        [--realdata DIR] [--out DIR] [--only NAME] [--json FILE] [--no-mouth-gate] [--debug]
 
 Exits 0 with a message when the dev set is absent (a user's clone has none).
 """
@@ -80,6 +80,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--checkpoint", type=Path, default=None)
     parser.add_argument("--only", default=None, help="items whose name contains this")
     parser.add_argument("--no-stems", action="store_true", help="skip the true-stems runs")
+    parser.add_argument(
+        "--no-mouth-gate", action="store_true", help="the model alone, without the voice gate"
+    )
     parser.add_argument("--json", type=Path, default=None, help="write the figures here")
     parser.add_argument("--debug", action="store_true", help="tracebacks instead of one line")
     args = parser.parse_args(argv)
@@ -101,7 +104,9 @@ def main(argv: list[str] | None = None) -> int:
         results: list[R.ItemResult] = []
         for item in items:
             start = time.perf_counter()
-            result = R.evaluate_item(item, checkpoint, args.separator, not args.no_stems)
+            result = R.evaluate_item(
+                item, checkpoint, args.separator, not args.no_stems, not args.no_mouth_gate
+            )
             png = R.plot_item(args.out / f"{item.name}.png", result)
             results.append(result)
             row = result.row()

@@ -31,6 +31,7 @@ from core.performance import Performance
 from core.progress import ProgressFn, no_progress, scaled
 from core.rhythm import beats_from_mfcc
 from core.streams import ACCOMPANIMENT, MIXTURE, SEPARATED, VOCALS
+from core.voice_gate import gate_mouth, voice_gate
 
 # Attention curves hold, per task (expression, pose, eye), the mean ATM attention
 # on the vocal features (channel 0) and on the accompaniment features (channel 1).
@@ -75,10 +76,12 @@ def generate(
     vocals: str | Path | None = None,
     accompaniment: str | Path | None = None,
     device: str = "auto",
+    mouth_gate: bool = True,
     progress: ProgressFn = no_progress,
 ) -> Performance:
     """Animate `song` with a generator checkpoint (None: the shipped default), on
-    `device` (auto: a GPU when present, else the CPU; core/device.py)."""
+    `device` (auto: a GPU when present, else the CPU; core/device.py). `mouth_gate`:
+    the mouth rests where the separated vocal stream is quiet (core/voice_gate.py)."""
     song = Path(song)
     if not isinstance(seed, int) or seed < 0:
         raise BadInput(f"seed must be a non-negative integer, got {seed!r}")
@@ -142,6 +145,11 @@ def generate(
         min_frames=max(1, round(config.blink_duration[0] * config.fps)),
     )
     expression = curves.expression.copy()
+    gated = mouth_gate and VOCALS in audio
+    if gated:
+        expression = gate_mouth(
+            expression, voice_gate(audio[VOCALS], FEATURE_SR, n_frames, config.fps)
+        )
     for column in EYE_COLUMNS:
         expression[:, column] = eye
 
@@ -153,6 +161,7 @@ def generate(
         "separation": separation,
         "seed": seed,
         "subject": subject,
+        "mouth_gate": gated,
         "song": song.name,
         # Where it was, so `musicface render` finds the sound wherever the take is saved.
         "song_path": str(song.resolve()),

@@ -3,7 +3,8 @@
     blender -b scene.blend -P musicface_blender/batch.py -- --song a.mp3 \\
         [--target Head] [--out out.blend] [--render out.mp4] [--photoreal out.mp4]
     blender -b scene.blend -P musicface_blender/batch.py -- --video face.mp4 \\
-        [--calibration template|raw|FILE.json] [--no-smoothing] [--max-side 512] …
+        [--calibration template|raw|FILE.json] [--no-smoothing] [--neutral own|none]
+        [--max-side 512] …
 
 The same script runs in a plain Python with the `bpy` module (there is no Blender
 binary on build machines): `python musicface_blender/batch.py -- --blend scene.blend
@@ -56,6 +57,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--no-smoothing", action="store_true", help="for --video: keep the tracker's jitter"
     )
     parser.add_argument(
+        "--neutral",
+        choices=("own", "none"),
+        help="for --video: own (the performer's face at rest is the head's rest) or none",
+    )
+    parser.add_argument(
         "--max-side", type=int, help="for --video: track at most this many px on the long side"
     )
     parser.add_argument("--blend", type=Path, help="open this .blend first (bpy module only)")
@@ -93,6 +99,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--checkpoint", type=Path)
     parser.add_argument("--subject", type=int)
     parser.add_argument("--seed", type=int)
+    parser.add_argument(
+        "--no-mouth-gate",
+        action="store_true",
+        help="for --song: the model's mouth also where the separated vocals are quiet",
+    )
     parser.add_argument("--fps", type=float, help="set the scene's frame rate first")
     parser.add_argument("--simplify", type=float, help="keep keys within this max error")
     parser.add_argument("--pose", help="head pose target: OBJECT, ARMATURE:BONE or 'none'")
@@ -131,14 +142,18 @@ def check_source(args: argparse.Namespace) -> None:
     """One source of the take: a song (or its Performance), or a video with its options."""
     bad_input = _module("core_link").BadInput
     if args.video is None:
-        if args.calibration is not None or args.no_smoothing or args.max_side is not None:
-            raise bad_input("--calibration, --no-smoothing and --max-side go with --video")
+        options = (args.calibration, args.neutral, args.max_side)
+        if args.no_smoothing or any(option is not None for option in options):
+            raise bad_input(
+                "--calibration, --no-smoothing, --neutral and --max-side go with --video"
+            )
         if args.song is None and args.performance is None:
             raise bad_input("give --song (or --performance), or --video")
         return
     if args.song is not None or args.performance is not None:
         raise bad_input("--video captures the take: give it without --song or --performance")
     song_only = [f"--{name}" for name in _SONG_ONLY if getattr(args, name) is not None]
+    song_only += ["--no-mouth-gate"] if args.no_mouth_gate else []
     if song_only:
         raise bad_input(f"{', '.join(song_only)}: for a take from --song, not --video")
     low, high = _module("engine").CAPTURE_MAX_SIDE_RANGE
@@ -190,6 +205,8 @@ def configure(args: argparse.Namespace, head: bpy.types.Object) -> None:
     for name in ("song", "vocals", "accompaniment", "checkpoint", "video"):
         if getattr(args, name) is not None:
             setattr(settings, name, str(Path(getattr(args, name)).resolve()))
+    if args.no_mouth_gate:
+        settings.mouth_gate = False
     configure_capture(args, settings)
     if args.simplify:
         settings.keyframes, settings.max_error = "SIMPLIFIED", args.simplify
@@ -220,6 +237,8 @@ def configure_capture(args: argparse.Namespace, settings) -> None:
         settings.capture_smoothing = False
     if args.max_side is not None:
         settings.capture_max_side = args.max_side
+    if args.neutral is not None:
+        settings.capture_own_neutral = args.neutral == "own"
 
 
 def ensure_registered() -> None:

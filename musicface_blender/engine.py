@@ -41,10 +41,13 @@ class GenerateRequest:
     vocals: Path | None = None
     accompaniment: Path | None = None
     checkpoint: Path | None = None
+    mouth_gate: bool = True  # the mouth rests where the separated vocals are quiet
     output_name: ClassVar[str] = "performance.npz"
 
     def arguments(self, out: Path) -> list[str]:
         argv = ["generate", str(self.song), "-o", str(out)]
+        if not self.mouth_gate:
+            argv.append("--no-mouth-gate")
         argv += ["--seed", str(self.seed), "--subject", str(self.subject)]
         argv += ["--separator", self.separator]
         if self.vocals is not None and self.accompaniment is not None:
@@ -72,6 +75,7 @@ class CaptureRequest:
     calibration: str | Path = CAPTURE_CALIBRATIONS[0]
     smoothing: bool = True
     max_side: int = CAPTURE_MAX_SIDE
+    own_neutral: bool = True  # the performer's face at rest is the head's rest
     output_name: ClassVar[str] = "performance.npz"
 
     def arguments(self, out: Path) -> list[str]:
@@ -83,6 +87,8 @@ class CaptureRequest:
             argv.append("--no-smoothing")
         if self.max_side != CAPTURE_MAX_SIDE:
             argv += ["--max-side", str(self.max_side)]
+        if not self.own_neutral:
+            argv += ["--neutral", "none"]
         return argv
 
 

@@ -41,6 +41,7 @@ class MUSICFACE_PT_main(bpy.types.Panel):
         layout.separator()
         layout.prop(settings, "subject")
         layout.prop(settings, "seed")
+        layout.prop(settings, "mouth_gate")
 
         header, body = layout.panel("musicface_strengths", default_closed=False)
         header.label(text="Strengths")
@@ -73,6 +74,7 @@ class MUSICFACE_PT_main(bpy.types.Panel):
             if settings.capture_calibration == "file":
                 body.prop(settings, "capture_calibration_file")
             body.prop(settings, "capture_smoothing")
+            body.prop(settings, "capture_own_neutral")
             body.prop(settings, "capture_max_side")
         layout.operator("musicface.capture", icon="FILE_MOVIE")
 

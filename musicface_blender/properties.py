@@ -64,6 +64,12 @@ class MusicFaceSettings(bpy.types.PropertyGroup):
         default=True,
         description="Take out the tracker's frame-to-frame jitter (blinks are kept)",
     )
+    capture_own_neutral: BoolProperty(
+        name="Performer's neutral",
+        default=True,
+        description="The performer's face at rest is the head's rest: brows that sit high "
+        "or lips that part at rest are not read as raised or open",
+    )
     capture_max_side: IntProperty(
         name="Tracking size",
         subtype="PIXEL",
@@ -99,6 +105,12 @@ class MusicFaceSettings(bpy.types.PropertyGroup):
     pose_bone: StringProperty(name="Bone", description="Bone of the armature that turns the head")
     subject: IntProperty(name="Subject style", min=0, default=0, description="Singer style")
     seed: IntProperty(name="Take seed", min=0, default=0, description="Blinks vary with it")
+    mouth_gate: BoolProperty(
+        name="Mouth rests without voice",
+        default=True,
+        description="Where the separated vocals are quiet the mouth rests (off: the model "
+        "alone, which can sing along to what the separator leaves of the band)",
+    )
     checkpoint: StringProperty(
         name="Checkpoint", subtype="FILE_PATH", description="Generator checkpoint (empty: default)"
     )

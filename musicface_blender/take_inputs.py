@@ -104,6 +104,7 @@ def gather(context: bpy.types.Context, performance: str = "") -> TakeInputs:
         vocals=stems[0],
         accompaniment=stems[1],
         checkpoint=_file(settings.checkpoint, "Checkpoint") if settings.checkpoint else None,
+        mouth_gate=settings.mouth_gate,
     )
     return TakeInputs(head, take, request)
 
@@ -125,6 +126,7 @@ def gather_capture(context: bpy.types.Context) -> TakeInputs:
         calibration=_calibration(settings),
         smoothing=settings.capture_smoothing,
         max_side=settings.capture_max_side,
+        own_neutral=settings.capture_own_neutral,
     )
     return TakeInputs(head, replace(take, song=video, name=video.stem), request)
 

@@ -296,14 +296,19 @@ def _run(label: str, performance: Any, labels: np.ndarray) -> Run:
 
 
 def evaluate_item(
-    item: Item, checkpoint: Any = None, separator: str = "auto", true_stems: bool = True
+    item: Item,
+    checkpoint: Any = None,
+    separator: str = "auto",
+    true_stems: bool = True,
+    mouth_gate: bool = True,
 ) -> ItemResult:
     """Animate `item` as a user would (mixture in) and, with its true stems where they
-    exist, score both and the loudness baseline of the vocal stream the model heard."""
+    exist, score both and the loudness baseline of the vocal stream the model heard.
+    `mouth_gate=False` scores the model alone (core/voice_gate.py)."""
     from core.generate import generate
     from core.separation import separate
 
-    performance = generate(item.mix, checkpoint, separator=separator)
+    performance = generate(item.mix, checkpoint, separator=separator, mouth_gate=mouth_gate)
     labels = truth_for(item, performance.frames, performance.fps)
     model = _run("model", performance, labels)
     # Served from the separation cache that generate() just filled.
@@ -312,7 +317,11 @@ def evaluate_item(
     result = ItemResult(item, labels, model, baseline, separation_scores(baseline, labels))
     if true_stems and item.kind == "stems":
         on_stems = generate(
-            item.mix, checkpoint, vocals=item.vocals, accompaniment=item.accompaniment
+            item.mix,
+            checkpoint,
+            vocals=item.vocals,
+            accompaniment=item.accompaniment,
+            mouth_gate=mouth_gate,
         )
         result.stems_model = _run("model on true stems", on_stems, labels)
     return result

@@ -37,6 +37,12 @@ def add_model_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--subject", type=int, default=0, help="singer style index (default 0)")
     parser.add_argument("--seed", type=int, default=0, help="take seed: blinks vary with it")
+    parser.add_argument(
+        "--no-mouth-gate",
+        action="store_true",
+        help="let the model's mouth move where the separated vocals are quiet (by default "
+        "it rests there: the model alone sings along to what the separator leaves behind)",
+    )
 
 
 def add_device_argument(parser: argparse.ArgumentParser) -> None:
@@ -69,5 +75,6 @@ def generate_from_arguments(args: argparse.Namespace, progress: ProgressFn) -> P
         vocals=args.vocals,
         accompaniment=args.accompaniment,
         device=args.device,
+        mouth_gate=not args.no_mouth_gate,
         progress=progress,
     )

@@ -146,7 +146,7 @@ def test_batch_captures_a_take_from_a_video_as_the_operator_does(
     scene, template_blend, clips, tmp_path
 ):
     out = tmp_path / "captured.blend"
-    options = ["--calibration", "raw", "--no-smoothing", "--max-side", "256"]
+    options = ["--calibration", "raw", "--no-smoothing", "--max-side", "256", "--neutral", "none"]
     done = run_batch("--blend", str(template_blend), "--video", str(clips.sound),
                      "--out", str(out), *options)  # fmt: skip
     assert done.returncode == 0, done.stderr[-3000:]
@@ -173,7 +173,7 @@ def test_batch_captures_a_take_from_a_video_as_the_operator_does(
     # The options became the panel's capture settings, which the request is made of.
     settings = scene.musicface
     assert (settings.capture_calibration, settings.capture_smoothing) == ("raw", False)
-    assert settings.capture_max_side == 256
+    assert settings.capture_max_side == 256 and not settings.capture_own_neutral
 
 
 @pytest.mark.parametrize(
@@ -182,6 +182,7 @@ def test_batch_captures_a_take_from_a_video_as_the_operator_does(
         (["--video", "v.mp4", "--song", "a.mp3"], "without --song or --performance"),
         (["--video", "v.mp4", "--performance", "p.npz"], "without --song or --performance"),
         (["--song", "a.mp3", "--no-smoothing"], "go with --video"),
+        (["--song", "a.mp3", "--neutral", "none"], "go with --video"),
         (["--video", "v.mp4", "--seed", "3"], "--seed: for a take from --song"),
         (["--video", "v.mp4", "--max-side", "64"], "--max-side must be 128–2048"),
     ],

@@ -29,6 +29,7 @@ def test_a_request_passes_only_what_differs_from_the_engines_defaults(tmp_path):
     assert request.arguments(out) == [
         *plain, "--calibration", str(fit), "--no-smoothing", "--max-side", "1024"
     ]  # fmt: skip
+    assert CaptureRequest(video, own_neutral=False).arguments(out) == [*plain, "--neutral", "none"]
 
 
 @pytest.fixture
@@ -57,7 +58,9 @@ def test_the_panels_settings_reach_the_request(video_scene, tmp_path):
     settings = scene.musicface
     settings.capture_calibration, settings.capture_calibration_file = "file", "//fit.json"
     settings.capture_smoothing, settings.capture_max_side = False, 256
+    settings.capture_own_neutral = False
     request = gather_capture(bpy.context).request
+    assert not request.own_neutral
     assert request.calibration == (tmp_path / "fit.json").resolve()
     assert (request.smoothing, request.max_side) == (False, 256)
     settings.capture_calibration = "raw"  # the file stays set, but is not what is chosen

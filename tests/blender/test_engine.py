@@ -87,3 +87,18 @@ def test_check_engine_reports_what_it_found():
     assert find_engine_python("/nowhere/python") is None
     ok, text = check_engine("/nowhere/python")
     assert not ok and "cannot run" in text
+
+
+def test_the_mouth_gate_setting_reaches_the_engine(engine_settings, tmp_path):
+    out = tmp_path / "take.npz"
+    request = gather(bpy.context).request
+    assert request.mouth_gate and "--no-mouth-gate" not in request.arguments(out)
+    engine_settings.mouth_gate = False
+    request = gather(bpy.context).request
+    assert request.arguments(out)[:5] == [
+        "generate",
+        str(request.song),
+        "-o",
+        str(out),
+        "--no-mouth-gate",
+    ]
