@@ -32,9 +32,10 @@ RELEASE_S = 0.2
 LOWER_FACE = np.array([i for i, n in enumerate(ARKIT_NAMES) if n.startswith(("jaw", "mouth"))])
 
 
-def vocal_level_db(vocals: np.ndarray, sr: int, n_frames: int, fps: float) -> np.ndarray:
-    """(T,) frame loudness of the vocal stream in dB relative to its own level."""
-    signal = np.asarray(vocals, dtype=np.float64)
+def frame_rms(audio: np.ndarray, sr: int, n_frames: int, fps: float) -> np.ndarray:
+    """(T,) RMS of a mono (N,) or multichannel (N, C) signal in a `WINDOW_S` window
+    centred on each frame's time (zero padding outside the signal)."""
+    signal = np.asarray(audio, dtype=np.float64)
     if signal.ndim == 2:
         signal = signal.mean(axis=1)
     half = max(1, int(round(WINDOW_S * sr / 2)))
@@ -42,9 +43,18 @@ def vocal_level_db(vocals: np.ndarray, sr: int, n_frames: int, fps: float) -> np
     centres = np.rint(np.arange(n_frames) * sr / fps).astype(np.int64)
     lo = np.clip(centres - half, 0, len(signal))
     hi = np.clip(centres + half, 0, len(signal))
-    rms = np.sqrt(np.maximum(power[hi] - power[lo], 0.0) / (2 * half))
-    db = 20.0 * np.log10(np.maximum(rms, 1e-10))
+    return np.sqrt(np.maximum(power[hi] - power[lo], 0.0) / (2 * half))
+
+
+def level_db(rms: np.ndarray) -> np.ndarray:
+    """RMS in dB relative to the signal's own level (its LEVEL_PERCENTILE)."""
+    db = 20.0 * np.log10(np.maximum(np.asarray(rms, dtype=np.float64), 1e-10))
     return db - np.percentile(db, LEVEL_PERCENTILE)
+
+
+def vocal_level_db(vocals: np.ndarray, sr: int, n_frames: int, fps: float) -> np.ndarray:
+    """(T,) frame loudness of the vocal stream in dB relative to its own level."""
+    return level_db(frame_rms(vocals, sr, n_frames, fps))
 
 
 def voice_gate(vocals: np.ndarray, sr: int, n_frames: int, fps: float) -> np.ndarray:

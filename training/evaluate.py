@@ -261,9 +261,11 @@ def evaluate(
     seed: int = 0,
     plots: Path | None = None,
     limit: int | None = None,
+    mouth_gate: bool = True,
     progress: ProgressFn = no_progress,
 ) -> dict[str, Any]:
-    """Metrics of each checkpoint on the test split, with ground truth and a baseline."""
+    """Metrics of each checkpoint on the test split, with ground truth and a baseline;
+    `mouth_gate=False` scores the models without the engine's voice gate."""
     from core.checkpoints import load_checkpoint
     from core.face.model import FaceModel
     from core.generate import generate
@@ -302,6 +304,7 @@ def evaluate(
                 separator=separator,
                 subject=subject,
                 seed=seed,
+                mouth_gate=mouth_gate,
                 progress=scaled(progress, step / steps, (step + 1) / steps),
             )
             if abs(perf.fps - truth.fps) > 1e-6:

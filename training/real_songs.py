@@ -9,7 +9,7 @@ frames at the Performance's 30 fps, frame i standing for time i / fps:
   vocals are not annotated, and the mouth needs time to open and close); the
   frames in between are ignored.
 - `stems/NAME/mix.*` with its true `vocals.*` (MUSDB18): the true vocal stem's
-  short-time RMS (a `RMS_WINDOW` s window centred on the frame) in dB relative to
+  short-time RMS (core/voice_gate.py's window, centred on the frame) in dB relative to
   the stem's own level (its 95th percentile): sung at ≥ `SUNG_DB` (−20 dB),
   unsung at < `UNSUNG_DB` (−40 dB), the margin in between ignored (onsets,
   breaths, reverb tails), and unsung runs shorter than `MIN_UNSUNG` s ignored
@@ -38,12 +38,13 @@ from typing import Any
 import numpy as np
 from scipy.stats import rankdata
 
+from core.voice_gate import frame_rms, level_db
 from training import metrics as M
 
 FPS = 30.0
 WORD_GAP = 0.6  # s: further than this from any word is unsung
-RMS_WINDOW = 2.0 / 30.0  # s: two video frames, centred on the frame
-LEVEL_PERCENTILE = 95.0  # the stem's own level: loud, but not its single loudest peak
+# Loudness is measured as the engine's mouth gate measures it (core/voice_gate.py):
+# in a two-frame window centred on each frame, in dB from the stream's 95th percentile.
 SUNG_DB = -20.0
 UNSUNG_DB = -40.0
 MIN_UNSUNG = 0.2  # s
@@ -97,26 +98,6 @@ def truth_from_words(
     labels[distance > gap] = UNSUNG
     labels[inside] = SUNG
     return labels
-
-
-def frame_rms(audio: np.ndarray, sr: int, n_frames: int, fps: float = FPS) -> np.ndarray:
-    """(T,) RMS of a mono (N,) or multichannel (N, C) signal in a `RMS_WINDOW` s window
-    centred on each frame's time (zero padding outside the signal)."""
-    signal = np.asarray(audio, dtype=np.float64)
-    if signal.ndim == 2:
-        signal = signal.mean(axis=1)
-    half = max(1, int(round(RMS_WINDOW * sr / 2)))
-    power = np.concatenate([[0.0], np.cumsum(signal**2)])
-    centres = np.rint(np.arange(n_frames) * sr / fps).astype(np.int64)
-    lo = np.clip(centres - half, 0, len(signal))
-    hi = np.clip(centres + half, 0, len(signal))
-    return np.sqrt((power[hi] - power[lo]) / (2 * half))
-
-
-def level_db(rms: np.ndarray) -> np.ndarray:
-    """RMS in dB relative to the signal's own level (its LEVEL_PERCENTILE)."""
-    db = 20.0 * np.log10(np.maximum(np.asarray(rms, dtype=np.float64), 1e-10))
-    return db - np.percentile(db, LEVEL_PERCENTILE)
 
 
 def truth_from_stem(vocals: np.ndarray, sr: int, n_frames: int, fps: float = FPS) -> np.ndarray:

@@ -36,6 +36,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--plots", type=Path, help="folder for one PNG per clip (default: beside --json, or none)"
     )
     parser.add_argument("--limit", type=int, help="evaluate only the first N test clips")
+    parser.add_argument(
+        "--no-mouth-gate", action="store_true", help="the models alone, without the voice gate"
+    )
 
 
 def run(args: argparse.Namespace, progress: ProgressFn) -> int:
@@ -56,6 +59,7 @@ def run(args: argparse.Namespace, progress: ProgressFn) -> int:
         seed=args.seed,
         plots=plots,
         limit=args.limit,
+        mouth_gate=not args.no_mouth_gate,
         progress=progress,
     )
     table = format_table(result)
