@@ -5,7 +5,9 @@ capture, rendered in Cycles) to look at frame by frame.
     .venv/bin/python benchmarks/real_videos.py [--videos DIR] [--side-by-side] [--out out/capture]
 
 Per video: frames tracked, head rotation spread per axis and mean angular speed, blinks
-and long closures per second, jawOpen's 95th percentile, and the longest dropout.
+and long closures per second, jawOpen's 95th percentile, browInnerUp's median (a face
+at rest most of the time: near 0) and 95th percentile, the smile's 95th percentile, and
+the longest dropout.
 Real singers measured with MediaPipe: yaw 0.9-8.6°, pitch 1.2-6.3°, roll 0.6-5.6°,
 speed 11-40°/s while singing, blinks 0.1-1.4/s. Skips cleanly without the folder.
 """
@@ -30,6 +32,8 @@ from core.face.arkit import ARKIT_NAMES  # noqa: E402
 
 DEFAULT_VIDEOS = REPOSITORY.parent / "shared" / "realdata" / "video"
 JAW = ARKIT_NAMES.index("jawOpen")
+BROW = ARKIT_NAMES.index("browInnerUp")
+SMILE = [ARKIT_NAMES.index("mouthSmileLeft"), ARKIT_NAMES.index("mouthSmileRight")]
 
 
 def side_by_side(video: Path, take_video: Path, out: Path, size: int) -> Path:
@@ -53,7 +57,7 @@ def main() -> int:
     if not videos:
         print(f"no videos in {args.videos}: skipped")
         return 0
-    columns = "s   fps  pitch  roll   yaw  °/s  blink/s long/s jaw95 gap"
+    columns = "s   fps  pitch  roll   yaw  °/s  blink/s long/s jaw95 brow50 brow95 smile95 gap"
     print(f"{'video':38}   {columns}")
     for video in videos:
         started = time.perf_counter()
@@ -67,7 +71,11 @@ def main() -> int:
         print(f"{video.stem[:38]:38} {take.seconds:4.1f} {len(take.expression) / seconds:5.0f} "
               f"{spread[0]:6.1f} {spread[1]:5.1f} {spread[2]:5.1f} {speed:4.0f} "
               f"{result.blinks / take.seconds:8.2f} {result.long_closures / take.seconds:6.2f} "
-              f"{np.percentile(take.expression[:, JAW], 95):5.2f} {longest:3.1f}")  # fmt: skip
+              f"{np.percentile(take.expression[:, JAW], 95):5.2f} "
+              f"{np.median(take.expression[:, BROW]):6.2f} "
+              f"{np.percentile(take.expression[:, BROW], 95):6.2f} "
+              f"{np.percentile(take.expression[:, SMILE].mean(axis=1), 95):7.2f} "
+              f"{longest:3.1f}")  # fmt: skip
         if args.side_by_side:
             folder = args.out / video.stem
             take_video = render_take(take, folder, size=args.size, samples=8, name="take")

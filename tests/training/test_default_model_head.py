@@ -29,17 +29,24 @@ def result(tmp_path_factory: pytest.TempPathFactory) -> dict:
     return evaluate(data, [DEFAULT], separator="auto")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 11 item 4 is open: the shipped model moves at about a third of the "
-    "performer's speed (6.4 against 18.0 °/s on the corpus's test split) and with "
-    "a quarter to two thirds of its spread; a model retrained with the new loss "
-    "reached speed and spread but was 2.5x rougher than the truth, so it was not shipped",
-)
-def test_the_head_moves_as_fast_and_as_far_as_the_performer(result: dict) -> None:
+def test_the_head_moves_as_fast_and_as_far_as_the_performer_and_as_smoothly(
+    result: dict,
+) -> None:
+    """Measured: speed 16.1 against 18.0 °/s, spread 2.15/2.20/2.27 against
+    2.81/2.76/2.65°, roughness 2.8 against 3.3 (1e-5). The model shipped before moved
+    at a third of the speed; the candidate before it was 2.5x rougher than the truth."""
     truth, model = result["rows"][0], result["rows"][1]
     assert 0.8 <= model["head_speed_deg_s"] / truth["head_speed_deg_s"] <= 1.2
     for axis in ("pitch", "roll", "yaw"):
         assert 0.7 <= model[f"{axis}_std_deg"] / truth[f"{axis}_std_deg"] <= 1.3, axis
     assert model["roughness"] <= 2.0 * truth["roughness"]
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="issue 11 item 4: beat alignment 0.851 against the performer's 0.864 on these "
+    "clips (0.867 against 0.875 on the corpus's test split); a random head scores 0.33",
+)
+def test_the_head_turns_on_the_beat_at_least_as_the_performer_does(result: dict) -> None:
+    truth, model = result["rows"][0], result["rows"][1]
     assert model["beat_alignment"] >= truth["beat_alignment"]

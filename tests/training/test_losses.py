@@ -28,10 +28,12 @@ def test_l_pose() -> None:
     # MSE(p) = (0 + 1 + 0) / 3 = 1/3; L1(‖v‖, ‖v̂‖) = (1 + 1) / 2 = 1.
     # Spread: pred about its mean 1 → (−1, 1, 0), σ = √(2/3); target about 2/3 →
     # (−2/3, 1/3, 1/3), σ = √(2/9). Mean step: pred (2 + 1) / 2 = 1.5, target 0.5.
-    # L_pose = 0.1 · 1/3 + 10 · 1 + W_spread · (√(2/3) − √(2/9)) + 10 · 1
+    # Change of velocity: pred −3, target −1, so L1(|a|̄, |â|̄) = 2.
+    # L_pose = 0.1 · 1/3 + 10 · 1 + W_spread · (√(2/3) − √(2/9)) + 10 · 1 + W_rough · 2
     value = losses.l_pose(t([[[0.0], [2.0], [1.0]]]), t([[[0.0], [1.0], [1.0]]]))
     spread = math.sqrt(2 / 3) - math.sqrt(2 / 9)
     expected = 0.1 / 3 + 10.0 + losses.W_POSE_SPREAD * spread + 10.0
+    expected += losses.W_POSE_ROUGHNESS * 2.0
     assert float(value) == pytest.approx(expected, rel=1e-5)
 
 
@@ -138,3 +140,32 @@ def test_losses_are_zero_on_a_perfect_prediction() -> None:
     assert float(losses.l_exp(x, x)) == 0.0
     assert float(losses.l_pose(p, p)) == 0.0
     assert float(losses.l_eye(e, e)) == pytest.approx(0.0, abs=1e-6)
+
+
+def test_a_wobble_at_the_truths_speed_costs_more_than_a_swing() -> None:
+    """The candidate of the last round met its speed by wobbling all three axes. A
+    wobble that reverses every frame about a slow drift has the truth's mean step and
+    spread, so the step and spread terms hardly tell it from a swing that is merely
+    late (no audio tells a swing's phase); the roughness term does."""
+    frames = 96
+    time = torch.arange(frames, dtype=torch.float32)
+    truth = torch.sin(time * 0.2)[None, :, None].repeat(1, 1, 3)
+    late = torch.sin(time * 0.2 - 0.6)[None, :, None].repeat(1, 1, 3)
+    step = float(losses.axis_speed(truth)[0, 0])
+    wobble = (torch.sin(time * 0.05) + step * 0.5 * (-1.0) ** time)[None, :, None].repeat(1, 1, 3)
+    assert float(losses.axis_speed(wobble)[0, 0]) == pytest.approx(step, rel=0.01)
+    assert float(losses.axis_roughness(wobble)[0, 0]) > 10 * float(
+        losses.axis_roughness(truth)[0, 0]
+    )
+
+    def margin() -> float:
+        return float(losses.l_pose(wobble, truth)) - float(losses.l_pose(late, truth))
+
+    saved = losses.W_POSE_ROUGHNESS
+    try:
+        losses.W_POSE_ROUGHNESS = 0.0
+        without = margin()
+    finally:
+        losses.W_POSE_ROUGHNESS = saved
+    assert without < 0.1  # the other terms: about a tie
+    assert margin() > without + 10.0

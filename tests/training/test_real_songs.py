@@ -251,15 +251,11 @@ def dev_set_results(tmp_path_factory: pytest.TempPathFactory) -> list[R.ItemResu
         return [R.evaluate_item(i, checkpoint, "auto", true_stems=False) for i in items]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 11 is open: the shipped model (trained on dsp features) scores mean AUC "
-    "0.942 on Spleeter vocals whose loudness alone scores 0.992; a model retrained on "
-    "Spleeter features reached 0.959 (not shipped, see core/assets/README.md)",
-)
 def test_dev_set_jaw_follows_the_voice_at_least_as_well_as_loudness(
     dev_set_results: list[R.ItemResult],
 ) -> None:
+    """With the mouth gate (the default): mean AUC 0.980 against loudness 0.992. The
+    model alone scores 0.959, the model shipped before it 0.942 (0.970 gated)."""
     model = float(np.mean([r.model.scores["auc"] for r in dev_set_results]))
     loudness = float(np.mean([r.baseline_scores["auc"] for r in dev_set_results]))
     assert model >= loudness - 0.02, f"mean AUC {model:.3f}, loudness baseline {loudness:.3f}"
@@ -268,3 +264,28 @@ def test_dev_set_jaw_follows_the_voice_at_least_as_well_as_loudness(
 def test_dev_set_mouth_closed_when_nobody_sings(dev_set_results: list[R.ItemResult]) -> None:
     share = R.pooled_closed(dev_set_results)
     assert share >= 0.95, f"mouth closed in {share:.1%} of unsung frames"
+
+
+def _dev_mean(results: list[R.ItemResult], key: str) -> float:
+    return float(np.mean([r.model.scores[key] for r in results]))
+
+
+def test_dev_set_head_moves_and_blinks_like_a_singer(dev_set_results: list[R.ItemResult]) -> None:
+    """Real singers on video: mean speed 11-40 °/s, blinks 0.15-0.6/s. Measured: 12 °/s
+    (the model shipped before: 5 °/s) and 0.36 blinks/s."""
+    speed = _dev_mean(dev_set_results, "speed")
+    assert 10.0 <= speed <= 40.0, f"head speed {speed:.1f} °/s"
+    blinks = _dev_mean(dev_set_results, "blinks_per_s")
+    assert 0.15 <= blinks <= 0.6, f"{blinks:.2f} blinks/s"
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="issue 11: on real songs the head turns 1.5/1.3/1.3° (pitch/roll/yaw std), "
+    "real singers 2-6°; on the synthetic test split it reaches 2.2-2.3° of the "
+    "performer's 2.7-2.9°",
+)
+def test_dev_set_head_turns_as_far_as_a_singer(dev_set_results: list[R.ItemResult]) -> None:
+    for axis in R.AXES:
+        spread = _dev_mean(dev_set_results, f"{axis}_std")
+        assert spread >= 2.0, f"{axis} std {spread:.1f}°"
