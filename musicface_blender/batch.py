@@ -102,6 +102,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--no-mouth-gate",
         action="store_true",
+        default=None,  # None when not given, as the other song-only options
         help="for --song: the model's mouth also where the separated vocals are quiet",
     )
     parser.add_argument("--fps", type=float, help="set the scene's frame rate first")
@@ -135,7 +136,9 @@ def check_arguments(args: argparse.Namespace) -> None:
 
 
 # What only a song's take reads; with --video it would be silently ignored.
-_SONG_ONLY = ("vocals", "accompaniment", "separator", "checkpoint", "subject", "seed")
+_SONG_ONLY = (
+    "vocals", "accompaniment", "separator", "checkpoint", "subject", "seed", "no_mouth_gate",
+)  # fmt: skip
 
 
 def check_source(args: argparse.Namespace) -> None:
@@ -152,8 +155,9 @@ def check_source(args: argparse.Namespace) -> None:
         return
     if args.song is not None or args.performance is not None:
         raise bad_input("--video captures the take: give it without --song or --performance")
-    song_only = [f"--{name}" for name in _SONG_ONLY if getattr(args, name) is not None]
-    song_only += ["--no-mouth-gate"] if args.no_mouth_gate else []
+    song_only = [
+        "--" + name.replace("_", "-") for name in _SONG_ONLY if getattr(args, name) is not None
+    ]
     if song_only:
         raise bad_input(f"{', '.join(song_only)}: for a take from --song, not --video")
     low, high = _module("engine").CAPTURE_MAX_SIDE_RANGE

@@ -184,6 +184,7 @@ def test_batch_captures_a_take_from_a_video_as_the_operator_does(
         (["--song", "a.mp3", "--no-smoothing"], "go with --video"),
         (["--song", "a.mp3", "--neutral", "none"], "go with --video"),
         (["--video", "v.mp4", "--seed", "3"], "--seed: for a take from --song"),
+        (["--video", "v.mp4", "--no-mouth-gate"], "--no-mouth-gate: for a take from --song"),
         (["--video", "v.mp4", "--max-side", "64"], "--max-side must be 128–2048"),
     ],
 )
