@@ -157,6 +157,15 @@ def independent_music_beats(audio: np.ndarray, sr: int) -> np.ndarray:
     return np.asarray(beats, dtype=np.float64)
 
 
+def interval_frames(intervals: np.ndarray, frames: int, fps: float) -> np.ndarray:
+    """(frames,) bool: frames whose time falls inside any (start, end) interval in seconds."""
+    times = np.arange(frames) / fps
+    inside = np.zeros(frames, bool)
+    for start, end in np.asarray(intervals, np.float64).reshape(-1, 2):
+        inside |= (times >= start) & (times < end)
+    return inside
+
+
 def silent_frames(voice_activity: np.ndarray, breath: np.ndarray, fps: float) -> np.ndarray:
     """Frames at least SILENCE_MARGIN seconds away from any sung phoneme or breath."""
     sound = np.asarray(voice_activity, bool) | np.asarray(breath, bool)

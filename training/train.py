@@ -32,7 +32,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from core.checkpoints import atomic_torch_save, checkpoint_dict
+from core.checkpoints import atomic_torch_save, checkpoint_dict, load_checkpoint
 from core.device import resolve_device
 from core.errors import BadInput
 from core.face.arkit import ARKIT_INDEX
@@ -73,6 +73,12 @@ class TrainOptions:
     plot: bool = True
     show_bar: bool = False
     config: dict[str, Any] = field(default_factory=dict)  # GeneratorConfig overrides
+    # Start from this checkpoint's weights and input normalisation. With `only`, that
+    # task's path (its ATM and head) is trained afresh and every other weight stays
+    # as the checkpoint has it: the pose head can be retrained on a model's encoders
+    # without moving its lips or eyes.
+    init: Path | None = None
+    only: str | None = None
 
 
 @dataclass
@@ -369,12 +375,52 @@ class Networks:
                     group["lr"] = lr
 
 
+TASK_PATHS = {
+    "expression": ("atm.expression.", "egn."),
+    "pose": ("atm.pose.", "pose_head."),
+    "eye": ("atm.eye.", "esgn."),
+}
+
+
+def _initial_weights(
+    options: TrainOptions, model: MusicFaceGenerator
+) -> tuple[Normalization | None, list[nn.Parameter]]:
+    """Load `options.init` into `model` (all of it, or all but the `only` task's path,
+    which keeps its fresh seeded weights); returns the init's normalisation and the
+    parameters to train."""
+    if options.init is None:
+        return None, list(model.parameters())
+    loaded = load_checkpoint(options.init, device="cpu")
+    if loaded.model.config.to_dict() != model.config.to_dict():
+        raise BadInput(
+            f"{Path(options.init).name} has another model config than this dataset and "
+            "variant give (subjects, fps, variant); cannot start from it"
+        )
+    state = loaded.model.state_dict()
+    if options.only is None:
+        model.load_state_dict(state)
+        return loaded.normalization, list(model.parameters())
+    own = TASK_PATHS[options.only]
+    kept = {k: v for k, v in state.items() if not k.startswith(own)}
+    model.load_state_dict(kept, strict=False)
+    trained = []
+    for name, parameter in model.named_parameters():
+        parameter.requires_grad_(name.startswith(own))
+        if parameter.requires_grad:
+            trained.append(parameter)
+    if not trained:
+        raise BadInput(f"the {model.config.variant} model has no {options.only} path to train")
+    return loaded.normalization, trained
+
+
 def _build_networks(
     options: TrainOptions, config: GeneratorConfig, proc: Process, resumed: dict[str, Any] | None
-) -> Networks:
-    """The seeded initial weights, or the resumed ones, on the device with their optimisers."""
+) -> tuple[Networks, Normalization | None]:
+    """The seeded initial weights (or `options.init`'s), or the resumed ones, on the device
+    with their optimisers; and the normalisation `options.init` brings, if any."""
     torch.manual_seed(options.seed)
     model = MusicFaceGenerator(config)
+    init_normalization, trained = _initial_weights(options, model)
     audio_dim = config.n_mfcc * len(config.streams)
     discriminator = Discriminator(config.pose_dim, audio_dim) if options.adversarial else None
     if resumed is not None:
@@ -383,7 +429,7 @@ def _build_networks(
             discriminator.load_state_dict(resumed["discriminator"])
 
     model.to(proc.device)
-    opt_g = torch.optim.Adam(model.parameters(), lr=options.lr)
+    opt_g = torch.optim.Adam(trained, lr=options.lr)
     opt_d = None
     if discriminator is not None:
         discriminator.to(proc.device)
@@ -400,7 +446,7 @@ def _build_networks(
         train_model = nn.parallel.DistributedDataParallel(model, device_ids=ids)
         if discriminator is not None:
             train_disc = nn.parallel.DistributedDataParallel(discriminator, device_ids=ids)
-    return Networks(model, discriminator, opt_g, opt_d, train_model, train_disc)
+    return Networks(model, discriminator, opt_g, opt_d, train_model, train_disc), init_normalization
 
 
 @dataclass
@@ -431,12 +477,13 @@ class Run:
 def _setup_run(
     options: TrainOptions, proc: Process, corpus: Corpus, resumed: dict[str, Any] | None
 ) -> Run:
-    nets = _build_networks(options, corpus.config, proc, resumed)
-    normalization = (
-        Normalization.from_dict(resumed["normalization"])
-        if resumed is not None
-        else corpus.train.normalization()
-    )
+    nets, init_normalization = _build_networks(options, corpus.config, proc, resumed)
+    if resumed is not None:
+        normalization = Normalization.from_dict(resumed["normalization"])
+    elif init_normalization is not None:  # the encoders it brings expect their own
+        normalization = init_normalization
+    else:
+        normalization = corpus.train.normalization()
     streams = nets.model.config.streams
     val_batches = (
         corpus.test.fixed_batches(

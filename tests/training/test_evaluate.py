@@ -10,7 +10,8 @@ import pytest
 import torch
 
 from tests.conftest import run_train_cli
-from training.evaluate import COLUMNS, format_table
+from training.evaluate import COLUMNS, format_table, voice_masks
+from training.metrics import SILENCE_MARGIN
 from training.synth.corpus import write_corpus
 
 
@@ -105,3 +106,19 @@ def test_evaluation_separates_as_the_corpus_was_separated(tmp_path: Path) -> Non
     assert made_with({"separator": "none"}) == "none"
     assert made_with({"stems": "dsp", "dsp_version": "2"}) == "dsp"  # before it was recorded
     assert made_with({"separator": "clean"}) == "dsp"  # true stems: no separator to match
+
+
+def test_silence_is_where_no_voice_sings_and_backing_answers_are_kept_apart() -> None:
+    fps, frames = 10.0, 50
+    voice = np.zeros(frames)
+    voice[:10] = 1  # the lead sings the first second
+    content = {"voice_activity": voice, "backing_answers": np.array([[2.0, 3.0]])}
+    silent, answers = voice_masks(content, frames, fps)
+    assert answers[20:30].all() and answers.sum() == 10
+    # Silence keeps the metrics' margin from the lead and from the answer alike.
+    margin = int(round(SILENCE_MARGIN * fps))
+    assert not silent[: 10 + margin].any() and not silent[20 - margin : 30 + margin].any()
+    assert silent[10 + margin : 20 - margin].all() and silent[30 + margin :].all()
+    # A corpus from before backing vocals has no answers: silence is as it was.
+    old_silent, old_answers = voice_masks({"voice_activity": voice}, frames, fps)
+    assert not old_answers.any() and old_silent[10 + margin :].all()

@@ -28,25 +28,27 @@ def test_l_pose() -> None:
     # MSE(p) = (0 + 1 + 0) / 3 = 1/3; L1(‖v‖, ‖v̂‖) = (1 + 1) / 2 = 1.
     # Spread: pred about its mean 1 → (−1, 1, 0), σ = √(2/3); target about 2/3 →
     # (−2/3, 1/3, 1/3), σ = √(2/9). Mean step: pred (2 + 1) / 2 = 1.5, target 0.5.
-    # Change of velocity: pred −3, target −1, so L1(|a|̄, |â|̄) = 2.
+    # Change of velocity: pred −3, target −1, so L1(|a|̄, |â|̄) = 2. Means: 1 and 2/3.
     # L_pose = 0.1 · 1/3 + 10 · 1 + W_spread · (√(2/3) − √(2/9)) + 10 · 1 + W_rough · 2
+    #          + W_mean · 1/3
     value = losses.l_pose(t([[[0.0], [2.0], [1.0]]]), t([[[0.0], [1.0], [1.0]]]))
     spread = math.sqrt(2 / 3) - math.sqrt(2 / 9)
     expected = 0.1 / 3 + 10.0 + losses.W_POSE_SPREAD * spread + 10.0
-    expected += losses.W_POSE_ROUGHNESS * 2.0
+    expected += losses.W_POSE_ROUGHNESS * 2.0 + losses.W_POSE_MEAN / 3
     assert float(value) == pytest.approx(expected, rel=1e-5)
 
 
 def test_pose_speed_is_the_norm_over_channels_but_each_axis_moves_its_share() -> None:
     # The same speed split differently over two channels costs nothing in the norm
     # term: (3, 4) and (5, 0) both move 5 a frame. MSE(p) sees the difference, and
-    # so do the per-channel terms: spreads (1.5, 2) against (2.5, 0), mean steps
-    # (3, 4) against (5, 0).
+    # so do the per-channel terms: spreads and means (1.5, 2) against (2.5, 0), mean
+    # steps (3, 4) against (5, 0).
     pred = t([[[0.0, 0.0], [3.0, 4.0]]])
     target = t([[[0.0, 0.0], [5.0, 0.0]]])
     mse = (4 + 16) / 4
     assert float(losses.speed(pred)) == pytest.approx(float(losses.speed(target)))
-    expected = 0.1 * mse + losses.W_POSE_SPREAD * (1.0 + 2.0) / 2 + 10.0 * (2.0 + 4.0) / 2
+    per_channel = (losses.W_POSE_SPREAD + losses.W_POSE_MEAN) * (1.0 + 2.0) / 2
+    expected = 0.1 * mse + per_channel + 10.0 * (2.0 + 4.0) / 2
     assert float(losses.l_pose(pred, target)) == pytest.approx(expected, rel=1e-5)
     # A zero velocity, and a head at rest, have a finite gradient.
     rest = torch.zeros(1, 3, 6, requires_grad=True)
@@ -79,6 +81,26 @@ def test_a_head_that_turns_the_wrong_way_beats_one_that_only_nods() -> None:
     losses.l_pose(timid, truth).backward()
     stepped = timid.detach() - 0.5 * timid.grad
     assert float(losses.spread(stepped)[0, 1]) > 2 * float(losses.spread(timid.detach())[0, 1])
+
+
+def test_a_head_that_sits_off_rest_costs_more_than_one_that_swings_the_wrong_way() -> None:
+    # MSE(p) weighs only 0.1 (see W_POSE_MSE), so the truth's swing displaced to one
+    # side by a whole unit of pose scale (~3°) cost less than the truth's swing the
+    # wrong way round: the previous default drifted there over a song and stayed. The
+    # mean term makes the place count.
+    truth = _swing(128, 0.0)[None, :, None]
+    aside, wrong_way = truth + 1.0, -truth
+
+    def margin() -> float:
+        return float(losses.l_pose(aside, truth)) - float(losses.l_pose(wrong_way, truth))
+
+    saved = losses.W_POSE_MEAN
+    try:
+        losses.W_POSE_MEAN = 0.0
+        without = margin()
+    finally:
+        losses.W_POSE_MEAN = saved
+    assert without < 0 < margin()
 
 
 def test_mmd_one_bandwidth() -> None:
@@ -167,5 +189,5 @@ def test_a_wobble_at_the_truths_speed_costs_more_than_a_swing() -> None:
         without = margin()
     finally:
         losses.W_POSE_ROUGHNESS = saved
-    assert without < 0.1  # the other terms: about a tie
+    assert without < 1.0  # the other terms: nearly a tie (the mean term sees the drift)
     assert margin() > without + 10.0

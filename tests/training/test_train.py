@@ -298,3 +298,25 @@ def test_train_command(toy: Path, tmp_path: Path) -> None:
     bad = run_train_cli("train", "--data", str(tmp_path), "--out", str(tmp_path / "x.pt"))
     assert bad.returncode == 2 and "manifest.json" in bad.stderr
     assert "Traceback" not in bad.stderr
+
+
+def test_only_the_pose_path_is_retrained_on_a_checkpoints_encoders(
+    toy: Path, tmp_path: Path
+) -> None:
+    base = train(options(toy, tmp_path / "base.pt", epochs=1, steps_per_epoch=2)).checkpoint
+    retrained = train(
+        options(toy, tmp_path / "pose.pt", epochs=1, steps_per_epoch=2, init=base, only="pose")
+    ).checkpoint
+    before, after = load_checkpoint(base), load_checkpoint(retrained)
+    a, b = before.model.state_dict(), after.model.state_dict()
+    moved = {k for k in a if not torch.equal(a[k], b[k])}
+    # The lips and eyes are the checkpoint's, to the bit; the pose path trained.
+    assert moved and all(k.startswith(("atm.pose.", "pose_head.")) for k in moved)
+    assert any(k.startswith("pose_head.") for k in moved)
+    # --only without --init, or an init of another variant, is refused in one line.
+    lone = run_train_cli(
+        "train", "--data", str(toy), "--out", str(tmp_path / "x.pt"), "--only", "pose"
+    )
+    assert lone.returncode == 2 and "--only needs --init" in lone.stderr
+    with pytest.raises(BadInput, match="another model config"):
+        train(options(toy, tmp_path / "y.pt", variant="with-atm", epochs=1, init=base))

@@ -58,6 +58,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--no-adversarial", action="store_true", help="train on L_reg only (no discriminator)"
     )
+    parser.add_argument(
+        "--init",
+        type=Path,
+        metavar="CKPT",
+        help="start from this checkpoint's weights and input normalisation (same variant "
+        "and subjects)",
+    )
+    parser.add_argument(
+        "--only",
+        choices=("expression", "pose", "eye"),
+        help="with --init: train this task's path (its ATM and head) afresh and keep every "
+        "other weight as CKPT has it, e.g. a new pose head on a model's lips and eyes",
+    )
 
 
 def _echo(line: str) -> None:
@@ -76,6 +89,10 @@ def run(args: argparse.Namespace, progress: ProgressFn) -> int:
         raise BadInput("--steps-per-epoch must be positive")
     if args.lr <= 0:
         raise BadInput("--lr must be positive")
+    if args.only is not None and args.init is None:
+        raise BadInput("--only needs --init CKPT: the checkpoint whose other weights it keeps")
+    if args.init is not None and not args.init.is_file():
+        raise BadInput(f"--init checkpoint not found: {args.init}")
     result = train(
         TrainOptions(
             data=[parse_source(text) for text in args.data],
@@ -90,6 +107,8 @@ def run(args: argparse.Namespace, progress: ProgressFn) -> int:
             device=args.device,
             resume=args.resume,
             adversarial=not args.no_adversarial,
+            init=args.init,
+            only=args.only,
         ),
         progress=progress,
         echo=_echo,
