@@ -60,6 +60,23 @@ def _swing(frames: int, phase: float) -> torch.Tensor:
     return torch.sin(torch.arange(frames, dtype=torch.float32) * 0.3 + phase)
 
 
+def _margins(
+    weight: str, worse: torch.Tensor, better: torch.Tensor, truth: torch.Tensor
+) -> tuple[float, float]:
+    """L_pose(worse) − L_pose(better) against `truth`: with the term `weight` at 0, and as is."""
+
+    def margin() -> float:
+        return float(losses.l_pose(worse, truth)) - float(losses.l_pose(better, truth))
+
+    saved = getattr(losses, weight)
+    try:
+        setattr(losses, weight, 0.0)
+        without = margin()
+    finally:
+        setattr(losses, weight, saved)
+    return without, margin()
+
+
 def test_a_head_that_turns_the_wrong_way_beats_one_that_only_nods() -> None:
     # The truth nods and turns, the turn's direction a coin toss the audio does not
     # tell. Two guesses with the truth's speed norm in every frame: one turns as
@@ -89,18 +106,8 @@ def test_a_head_that_sits_off_rest_costs_more_than_one_that_swings_the_wrong_way
     # wrong way round: the previous default drifted there over a song and stayed. The
     # mean term makes the place count.
     truth = _swing(128, 0.0)[None, :, None]
-    aside, wrong_way = truth + 1.0, -truth
-
-    def margin() -> float:
-        return float(losses.l_pose(aside, truth)) - float(losses.l_pose(wrong_way, truth))
-
-    saved = losses.W_POSE_MEAN
-    try:
-        losses.W_POSE_MEAN = 0.0
-        without = margin()
-    finally:
-        losses.W_POSE_MEAN = saved
-    assert without < 0 < margin()
+    without, with_it = _margins("W_POSE_MEAN", truth + 1.0, -truth, truth)
+    assert without < 0 < with_it
 
 
 def test_mmd_one_bandwidth() -> None:
@@ -180,14 +187,6 @@ def test_a_wobble_at_the_truths_speed_costs_more_than_a_swing() -> None:
         losses.axis_roughness(truth)[0, 0]
     )
 
-    def margin() -> float:
-        return float(losses.l_pose(wobble, truth)) - float(losses.l_pose(late, truth))
-
-    saved = losses.W_POSE_ROUGHNESS
-    try:
-        losses.W_POSE_ROUGHNESS = 0.0
-        without = margin()
-    finally:
-        losses.W_POSE_ROUGHNESS = saved
+    without, with_it = _margins("W_POSE_ROUGHNESS", wobble, late, truth)
     assert without < 1.0  # the other terms: nearly a tie (the mean term sees the drift)
-    assert margin() > without + 10.0
+    assert with_it > without + 10.0
