@@ -375,13 +375,6 @@ class Networks:
                     group["lr"] = lr
 
 
-TASK_PATHS = {
-    "expression": ("atm.expression.", "egn."),
-    "pose": ("atm.pose.", "pose_head."),
-    "eye": ("atm.eye.", "esgn."),
-}
-
-
 def _initial_weights(
     options: TrainOptions, model: MusicFaceGenerator
 ) -> tuple[Normalization | None, list[nn.Parameter]]:
@@ -400,7 +393,7 @@ def _initial_weights(
     if options.only is None:
         model.load_state_dict(state)
         return loaded.normalization, list(model.parameters())
-    own = TASK_PATHS[options.only]
+    own = MusicFaceGenerator.TASK_PATHS[options.only]
     kept = {k: v for k, v in state.items() if not k.startswith(own)}
     model.load_state_dict(kept, strict=False)
     trained = []
@@ -612,6 +605,9 @@ def _save(
         "val_loss": record.get("val_loss"),
         "seed": options.seed,
     }
+    if options.init is not None:  # where the weights it did not train come from
+        meta["init"] = Path(options.init).name
+        meta["only"] = options.only
     atomic_torch_save(checkpoint_dict(nets.model, run.normalization, meta), out)
     discriminator = nets.discriminator
     state = {

@@ -46,6 +46,14 @@ class GeneratorOutput:
 
 
 class MusicFaceGenerator(nn.Module):
+    # Each task's own path (its ATM, where there is one, and its head), as prefixes of
+    # the parameter names below: what `musicface-train train --only TASK` retrains.
+    TASK_PATHS: dict[str, tuple[str, ...]] = {
+        "expression": ("atm.expression.", "egn."),
+        "pose": ("atm.pose.", "pose_head."),
+        "eye": ("atm.eye.", "esgn."),
+    }
+
     def __init__(self, config: GeneratorConfig) -> None:
         super().__init__()
         self.config = config

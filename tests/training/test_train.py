@@ -313,6 +313,7 @@ def test_only_the_pose_path_is_retrained_on_a_checkpoints_encoders(
     # The lips and eyes are the checkpoint's, to the bit; the pose path trained.
     assert moved and all(k.startswith(("atm.pose.", "pose_head.")) for k in moved)
     assert any(k.startswith("pose_head.") for k in moved)
+    assert after.meta["init"] == "base.pt" and after.meta["only"] == "pose"
     # --only without --init, or an init of another variant, is refused in one line.
     lone = run_train_cli(
         "train", "--data", str(toy), "--out", str(tmp_path / "x.pt"), "--only", "pose"
