@@ -31,6 +31,7 @@ from core.performance import Performance
 from core.progress import ProgressFn, no_progress, scaled
 from core.rhythm import beats_from_mfcc
 from core.streams import ACCOMPANIMENT, MIXTURE, SEPARATED, VOCALS
+from core.voice_detector import load_voice_detector
 from core.voice_gate import gate_mouth, voice_gate
 
 # Attention curves hold, per task (expression, pose, eye), the mean ATM attention
@@ -147,8 +148,10 @@ def generate(
     expression = curves.expression.copy()
     gated = mouth_gate and VOCALS in audio
     if gated:
+        vocal_mfcc = mfccs[VOCALS] if VOCALS in mfccs else mfcc_26(audio[VOCALS])
+        voice = load_voice_detector().probability(vocal_mfcc, n_frames, config.fps)
         expression = gate_mouth(
-            expression, voice_gate(audio[VOCALS], FEATURE_SR, n_frames, config.fps)
+            expression, voice_gate(audio[VOCALS], FEATURE_SR, n_frames, config.fps, voice)
         )
     for column in EYE_COLUMNS:
         expression[:, column] = eye

@@ -11,6 +11,12 @@ a smooth fade between.
 
 Levels are relative to the vocal stream's own level (its 95th percentile over the
 song, as in training/real_songs.py), so a quiet mix and a loud master gate alike.
+
+Loudness alone opens the mouth for whatever the separator left in the vocal stream
+as loud as a voice: a song's lead instrument in its intro or a break. So the gate
+also asks the voice detector (core/voice_detector.py) whether the stream sounds like
+a voice, and closes where it is sure it does not (on the synthetic test split the
+mouth was shut in 93.4 % of the frames where nobody sings with loudness alone).
 """
 
 from __future__ import annotations
@@ -30,6 +36,11 @@ WINDOW_S = 2.0 / 30.0  # the loudness window, centred on each frame
 # The gate opens at once (a sung onset must not be late) and closes over RELEASE_S,
 # so that a word's end and a breath between words do not snap the mouth shut.
 RELEASE_S = 0.2
+# P(voice) from the voice detector: at or above VOICE_OPEN the model's mouth, at or
+# below VOICE_CLOSED at rest, a smoothstep between. Low: the detector closes only
+# where it is confident that no voice sings; where it hesitates the loudness decides.
+VOICE_OPEN = 0.3
+VOICE_CLOSED = 0.05
 LOWER_FACE = np.array([i for i, n in enumerate(ARKIT_NAMES) if n.startswith(("jaw", "mouth"))])
 
 
@@ -58,11 +69,28 @@ def vocal_level_db(vocals: np.ndarray, sr: int, n_frames: int, fps: float) -> np
     return level_db(frame_rms(vocals, sr, n_frames, fps))
 
 
-def voice_gate(vocals: np.ndarray, sr: int, n_frames: int, fps: float) -> np.ndarray:
-    """(T,) in [0, 1]: 1 where the vocal stream is loud, 0 where it is quiet."""
+def _smoothstep(x: np.ndarray) -> np.ndarray:
+    x = np.clip(x, 0.0, 1.0)
+    return x * x * (3.0 - 2.0 * x)
+
+
+def voice_gate(
+    vocals: np.ndarray,
+    sr: int,
+    n_frames: int,
+    fps: float,
+    voice_probability: np.ndarray | None = None,
+) -> np.ndarray:
+    """(T,) in [0, 1]: 1 where the vocal stream is loud (and, given the voice detector's
+    `voice_probability` per frame, sounds like a voice), 0 where it is quiet (or
+    surely not a voice)."""
     level = vocal_level_db(vocals, sr, n_frames, fps)
-    x = np.clip((level - CLOSED_DB) / (OPEN_DB - CLOSED_DB), 0.0, 1.0)
-    gate = x * x * (3.0 - 2.0 * x)
+    gate = _smoothstep((level - CLOSED_DB) / (OPEN_DB - CLOSED_DB))
+    if voice_probability is not None:
+        p = np.zeros(n_frames)
+        given = np.asarray(voice_probability, np.float64)[:n_frames]
+        p[: len(given)] = given
+        gate = gate * _smoothstep((p - VOICE_CLOSED) / (VOICE_OPEN - VOICE_CLOSED))
     # Instant attack, linear release: the gate falls by at most 1/RELEASE_S per second.
     step = 1.0 / max(RELEASE_S * fps, 1.0)
     held = gate.copy()

@@ -7,10 +7,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from core.audio import FEATURE_SR, write_wav
+from core.audio import FEATURE_SR, load_audio, write_wav
 from core.face.arkit import ARKIT_INDEX, ARKIT_NAMES
+from core.features import mfcc_26
 from core.generate import generate
-from core.voice_gate import LOWER_FACE, RELEASE_S, gate_mouth, voice_gate
+from core.voice_detector import load_voice_detector
+from core.voice_gate import LOWER_FACE, RELEASE_S, VOICE_OPEN, gate_mouth, voice_gate
 from tests.core.test_generate import make_checkpoint
 
 FPS = 30.0
@@ -66,9 +68,30 @@ def test_generate_rests_the_mouth_where_the_vocals_are_quiet(leak, tmp_path: Pat
     sung = (t > 0.2) & (t < 1.9)
     assert (gated.expression[quiet][:, LOWER_FACE] == 0.0).all()
     assert free.expression[quiet][:, LOWER_FACE].max() > 0.0  # the untrained model's mouth
-    np.testing.assert_allclose(gated.expression[sung], free.expression[sung], atol=1e-6)
+    # Where the voice detector is sure a voice sings, the model's mouth is untouched;
+    # elsewhere in the phrases (this "voice" is a bare sine) it can only be closer to rest.
+    vocals = load_audio(leak["vocals"], FEATURE_SR)
+    voice = load_voice_detector().probability(mfcc_26(vocals), gated.frames, gated.fps)
+    sure = sung & (voice >= VOICE_OPEN)
+    assert sure.sum() > 0
+    np.testing.assert_allclose(gated.expression[sure], free.expression[sure], atol=1e-6)
+    lower = np.abs(gated.expression[sung][:, LOWER_FACE])
+    assert (lower <= np.abs(free.expression[sung][:, LOWER_FACE]) + 1e-6).all()
     jaw = ARKIT_INDEX["jawOpen"]
     upper = np.setdiff1d(np.arange(len(ARKIT_NAMES)), LOWER_FACE)
     np.testing.assert_array_equal(gated.expression[:, upper], free.expression[:, upper])
     np.testing.assert_array_equal(gated.pose, free.pose)
     assert jaw in LOWER_FACE
+
+
+def test_the_gate_closes_where_the_detector_is_sure_no_voice_sings() -> None:
+    """Loud everywhere in 0-2 s, but the detector says no voice in its second half."""
+    t = np.arange(60) / FPS
+    p = np.where(t < 1.0, 0.9, 0.01)
+    gate = voice_gate(_phrases(), FEATURE_SR, 180, FPS, voice_probability=p)
+    loud_only = voice_gate(_phrases(), FEATURE_SR, 180, FPS)
+    assert gate[:60][(t > 0.2) & (t < 0.95)].min() > 0.99
+    assert gate[int((1.0 + RELEASE_S + 0.1) * FPS) : 60].max() == 0.0
+    assert loud_only[int((1.0 + RELEASE_S + 0.1) * FPS) : 60].min() > 0.99
+    # Frames the probabilities do not reach count as no voice.
+    assert gate[int((4.0 + RELEASE_S + 0.1) * FPS) :].max() == 0.0

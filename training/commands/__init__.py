@@ -5,5 +5,6 @@ COMMANDS: tuple[str, ...] = (
     "prepare",
     "evaluate",
     "train",
+    "voice_detector",
     "renderer",
 )
