@@ -148,8 +148,8 @@ def generate(
     expression = curves.expression.copy()
     gated = mouth_gate and VOCALS in audio
     if gated:
-        vocal_mfcc = mfccs[VOCALS] if VOCALS in mfccs else mfcc_26(audio[VOCALS])
-        voice = load_voice_detector().probability(vocal_mfcc, n_frames, config.fps)
+        # The vocal stream's MFCC is one the encoders read (signals holds every stream).
+        voice = load_voice_detector().probability(mfccs[VOCALS], n_frames, config.fps)
         expression = gate_mouth(
             expression, voice_gate(audio[VOCALS], FEATURE_SR, n_frames, config.fps, voice)
         )

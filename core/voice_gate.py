@@ -16,7 +16,8 @@ Loudness alone opens the mouth for whatever the separator left in the vocal stre
 as loud as a voice: a song's lead instrument in its intro or a break. So the gate
 also asks the voice detector (core/voice_detector.py) whether the stream sounds like
 a voice, and closes where it is sure it does not (on the synthetic test split the
-mouth was shut in 93.4 % of the frames where nobody sings with loudness alone).
+mouth was shut in 93.4 % of the frames where nobody sings with loudness alone,
+95.9 % with the detector; on the real-song dev set it changes next to nothing).
 """
 
 from __future__ import annotations
