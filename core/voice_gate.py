@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from core.face.arkit import ARKIT_NAMES
+from core.face.arkit import LOWER_FACE as _LOWER_FACE
 
 # dB relative to the vocal stream's level: at or above OPEN the model's mouth as it
 # is, at or below CLOSED the mouth at rest, a smoothstep between. Chosen on the
@@ -42,7 +42,7 @@ RELEASE_S = 0.2
 # where it is confident that no voice sings; where it hesitates the loudness decides.
 VOICE_OPEN = 0.3
 VOICE_CLOSED = 0.05
-LOWER_FACE = np.array([i for i, n in enumerate(ARKIT_NAMES) if n.startswith(("jaw", "mouth"))])
+LOWER_FACE = np.array(_LOWER_FACE)
 
 
 def frame_rms(audio: np.ndarray, sr: int, n_frames: int, fps: float) -> np.ndarray:

@@ -63,3 +63,9 @@ ARKIT_NAMES: tuple[str, ...] = (
 ARKIT_INDEX: dict[str, int] = {name: i for i, name in enumerate(ARKIT_NAMES)}
 
 assert len(ARKIT_NAMES) == 52 and len(ARKIT_INDEX) == 52
+
+# The lower face: what the voice moves (jaw and lips). The mouth gate rests it where
+# nobody sings, and a model whose lips hear only the vocal stream decodes it apart.
+LOWER_FACE: tuple[int, ...] = tuple(
+    i for i, name in enumerate(ARKIT_NAMES) if name.startswith(("jaw", "mouth"))
+)

@@ -11,6 +11,9 @@ from core.streams import ACCOMPANIMENT, MIXTURE, SEPARATED
 # The paper's ablations (DESIGN.md, "The method" 8), from the plainest to the full model.
 VARIANTS: tuple[str, ...] = ("single-stream", "two-stream", "with-atm", "full")
 RHYTHM_SOURCES: tuple[str, ...] = (MIXTURE, ACCOMPANIMENT)
+# What the lips (jaw* and mouth* columns) hear: both streams through the expression
+# ATM, as the paper's EGN, or only the vocal stream, through an ATM of their own.
+LIPS_HEAR: tuple[str, ...] = ("both", "vocals")
 
 
 @dataclass(frozen=True)
@@ -46,6 +49,12 @@ class GeneratorConfig:
     # the accompaniment stream lock to the true phase in fewer synthetic clips
     # (62 % against 79 %). The same beats are the Performance's beat markers.
     rhythm_source: str = MIXTURE
+    # "vocals": the lower face is decoded from the vocal stream alone (its own ATM over
+    # f_v, its own EGN head); the accompaniment still shapes the rest of the face, the
+    # head and the eyes. Trained with both streams, the lips learned the corpus's
+    # arrangement as well as its voice: a model opened the mouth where the band alone
+    # played as a sung section does. Checkpoints from before this field hear "both".
+    lips_hear: str = "vocals"
     # ESGN blink sampler (seconds) and the temporal Gaussian filter (frames). The
     # paper's onset-to-onset interval U(1.2, 2.0) s blinks ~0.55 times a second, more
     # than its own measured 0.38 /s and a singer's ~0.3 /s; U(2.0, 3.6) s gives ~0.36 /s.
@@ -71,6 +80,10 @@ class GeneratorConfig:
                 f"unknown rhythm_source {self.rhythm_source!r}; "
                 f"choose one of {', '.join(RHYTHM_SOURCES)}"
             )
+        if self.lips_hear not in LIPS_HEAR:
+            raise BadInput(
+                f"unknown lips_hear {self.lips_hear!r}; choose one of {', '.join(LIPS_HEAR)}"
+            )
         if not self.separated and self.rhythm_source != MIXTURE:
             raise BadInput("a single-stream model hears only the mixture: rhythm_source mixture")
 
@@ -91,6 +104,17 @@ class GeneratorConfig:
     @property
     def uses_pgn(self) -> bool:
         return self.variant == "full"
+
+    @property
+    def mouth_apart(self) -> bool:
+        """True when the lips are decoded from the vocal stream alone (a single-stream
+        model has no vocal stream apart: its lips hear the mixture like the rest)."""
+        return self.separated and self.lips_hear == "vocals"
+
+    @property
+    def mouth_dim(self) -> int:
+        """Width of what the lips read when apart: vocal features ⊕ the subject one-hot."""
+        return self.feature_dim + self.n_subjects
 
     @property
     def task_dim(self) -> int:
@@ -119,6 +143,8 @@ class GeneratorConfig:
         values = dict(data)
         # Checkpoints written before the rhythm input existed have an audio-only pose head.
         values.setdefault("rhythm_dim", 0)
+        # ... and those from before `lips_hear` decoded the lips from both streams.
+        values.setdefault("lips_hear", "both")
         # ... and those from before `rhythm_source` (or that wrote "stream") tracked the
         # beat in their last stream: the accompaniment, or a single stream's mixture.
         if values.get("rhythm_source", "stream") == "stream":

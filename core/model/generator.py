@@ -20,6 +20,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from core.face.arkit import LOWER_FACE
 from core.model.atm import ATM
 from core.model.config import GeneratorConfig
 from core.model.egn import EGN
@@ -28,10 +29,14 @@ from core.model.pgn import PGN, PoseMLP
 from core.model.tsae import TSAE, AudioEncoder, encode_frames, with_subject
 from core.tasks import TASKS
 
+# The key of the lips' own input in TaskFeatures.inputs (GeneratorConfig.lips_hear).
+MOUTH = "mouth"
+
 
 @dataclass
 class TaskFeatures:
-    """What each task head reads, (B, T, task_dim), and the ATM attention (B, T, 2D)."""
+    """What each task head reads, (B, T, task_dim) (and, for lips apart, the lips'
+    (B, T, mouth_dim) under MOUTH), and the ATM attention (B, T, 2D)."""
 
     inputs: dict[str, torch.Tensor]
     attention: dict[str, torch.Tensor] | None
@@ -49,7 +54,7 @@ class MusicFaceGenerator(nn.Module):
     # Each task's own path (its ATM, where there is one, and its head), as prefixes of
     # the parameter names below: what `musicface-train train --only TASK` retrains.
     TASK_PATHS: dict[str, tuple[str, ...]] = {
-        "expression": ("atm.expression.", "egn."),
+        "expression": ("atm.expression.", "atm.mouth.", "egn."),
         "pose": ("atm.pose.", "pose_head."),
         "eye": ("atm.eye.", "esgn."),
     }
@@ -63,9 +68,13 @@ class MusicFaceGenerator(nn.Module):
             self.encoder = AudioEncoder(config)
         if config.uses_atm:
             channels = 2 * config.feature_dim
-            self.atm = nn.ModuleDict({t: ATM(channels, config.unet_channels) for t in TASKS})
+            modulators = {t: ATM(channels, config.unet_channels) for t in TASKS}
+            if config.mouth_apart:  # the lips' own attention, over the vocal features only
+                modulators[MOUTH] = ATM(config.feature_dim, config.unet_channels)
+            self.atm = nn.ModuleDict(modulators)
         dim, hidden = config.task_dim, config.mlp_hidden
-        self.egn = EGN(dim, hidden, config.n_expression)
+        lips = LOWER_FACE if config.mouth_apart else ()
+        self.egn = EGN(dim, hidden, config.n_expression, lips, config.mouth_dim)
         pose_in = config.pose_in_dim
         self.pose_head: PGN | PoseMLP = (
             PGN(pose_in, hidden, config.lstm_hidden, config.pose_dim)
@@ -96,10 +105,16 @@ class MusicFaceGenerator(nn.Module):
             features = encode_frames(self.encoder, with_subject(streams[0], code))
         b, t = features.shape[:2]
         code_t = code[:, None, :].expand(b, t, code.shape[-1])
+        inputs: dict[str, torch.Tensor] = {}
+        if self.config.mouth_apart:
+            f_v = features[..., : self.config.feature_dim]
+            if self.config.uses_atm:
+                f_v = self.atm[MOUTH](f_v)[0]
+            inputs[MOUTH] = torch.cat([f_v, code_t], dim=-1)
         if not self.config.uses_atm:
             shared = torch.cat([features, code_t], dim=-1)
-            return TaskFeatures({task: shared for task in TASKS}, None)
-        inputs, attention = {}, {}
+            return TaskFeatures({**inputs, **{task: shared for task in TASKS}}, None)
+        attention = {}
         for task in TASKS:
             lm, att = self.atm[task](features)
             inputs[task] = torch.cat([lm, code_t], dim=-1)
@@ -123,7 +138,7 @@ class MusicFaceGenerator(nn.Module):
                 rhythm = pose_in.new_zeros(*pose_in.shape[:2], self.config.rhythm_dim)
             pose_in = torch.cat([pose_in, rhythm.to(pose_in.dtype)], dim=-1)
         return GeneratorOutput(
-            expression=self.egn(tasks.inputs["expression"]),
+            expression=self.egn(tasks.inputs["expression"], tasks.inputs.get(MOUTH)),
             pose=self.pose_head(pose_in, initial_pose),
             e_long=self.esgn(tasks.inputs["eye"]),
             attention=tasks.attention,

@@ -13,7 +13,13 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from core.model.generator import TASKS, MusicFaceGenerator, TaskFeatures, attention_curves
+from core.model.generator import (
+    MOUTH,
+    TASKS,
+    MusicFaceGenerator,
+    TaskFeatures,
+    attention_curves,
+)
 from core.model.normalization import Normalization
 from core.model.windows import cut_windows, window_rows
 from core.progress import ProgressFn, no_progress
@@ -74,6 +80,8 @@ def _run(
     subject_t = torch.tensor([subject], device=device)
 
     inputs = {t: torch.empty(1, n_frames, config.task_dim, device=device) for t in TASKS}
+    if config.mouth_apart:
+        inputs[MOUTH] = torch.empty(1, n_frames, config.mouth_dim, device=device)
     attention = (
         {t: torch.empty(1, n_frames, 2 * config.feature_dim, device=device) for t in TASKS}
         if config.uses_atm
@@ -88,8 +96,9 @@ def _run(
         ]
         chunk = model.task_features(streams, subject_t)
         keep = slice(start - lo, start - lo + stop - start)
+        for name, values in chunk.inputs.items():
+            inputs[name][:, start:stop] = values[:, keep]
         for task in TASKS:
-            inputs[task][:, start:stop] = chunk.inputs[task][:, keep]
             if attention is not None and chunk.attention is not None:
                 attention[task][:, start:stop] = chunk.attention[task][:, keep]
         progress("generate", 0.7 * stop / n_frames)

@@ -112,6 +112,28 @@ def test_subject_code_changes_the_output() -> None:
         m(streams, torch.tensor([3]))
 
 
+@pytest.mark.parametrize("variant", ["two-stream", "full"])
+def test_lips_that_hear_the_vocals_do_not_hear_the_accompaniment(variant: str) -> None:
+    """lips_hear="vocals" (the default): another accompaniment leaves every jaw and mouth
+    curve as it was and still moves the rest of the face; "both" (the paper's EGN, and
+    every checkpoint from before the field) lets it move the lips too."""
+    from core.face.arkit import LOWER_FACE
+
+    upper = [c for c in range(52) if c not in LOWER_FACE]
+    vocals = windows(1, 24)
+    for lips_hear, lips_move in (("vocals", False), ("both", True)):
+        m = model(variant, lips_hear=lips_hear)
+        with torch.no_grad():
+            a = m([vocals, windows(1, 24, 1)], torch.tensor([0])).expression[0]
+            b = m([vocals, windows(1, 24, 2)], torch.tensor([0])).expression[0]
+        lips = (a[:, list(LOWER_FACE)] - b[:, list(LOWER_FACE)]).abs().max()
+        assert (float(lips) > 1e-4) is lips_move, lips_hear
+        assert float((a[:, upper] - b[:, upper]).abs().max()) > 1e-4
+    assert GeneratorConfig.from_dict({"variant": variant}).lips_hear == "both"
+    with pytest.raises(BadInput):
+        GeneratorConfig(lips_hear="guitar")
+
+
 def test_pgn_is_causal() -> None:
     """Changing the audio after frame t leaves the pose up to t unchanged."""
     m = model("full")
@@ -155,7 +177,7 @@ def test_window_rows_match_frame_windows() -> None:
         )
 
 
-@pytest.mark.parametrize("variant", ["single-stream", "full"])
+@pytest.mark.parametrize("variant", ["single-stream", "two-stream", "full"])
 def test_chunked_inference_equals_one_pass(variant: str) -> None:
     m = model(variant, chunk_frames=64, chunk_context=32)
     rng = np.random.default_rng(1)
