@@ -138,13 +138,16 @@ def test_mouth_rests_in_silence_and_moves_when_singing(clips: list) -> None:
 
 
 def test_lips_close_on_bilabials(clips: list) -> None:
+    """At every /p b m/, where the face shows it: MOUTH_LEAD_S before it is heard."""
+    from training.synth.clip import MOUTH_LEAD_S
+
     checked = 0
     for clip in clips:
         a = clip.arrays
         e = a["expression"]
         for name, (start, end) in zip(a["phone_names"], a["phone_times"], strict=True):
             if name.lstrip("',") in ("p", "b", "m"):
-                k = int(round((start + end) / 2 * 30))
+                k = int(round(((start + end) / 2 - MOUTH_LEAD_S) * 30))
                 if k < len(e):
                     lips = e[k, ARKIT_INDEX["jawOpen"]] - e[k, ARKIT_INDEX["mouthClose"]]
                     assert lips < 0.06, (clip.id, name, start)
@@ -280,6 +283,9 @@ def with_and_without() -> dict[str, tuple]:
         "rap": replace(off, rap=1.0),
         "reverb": replace(off, reverb=1.0, compression=1.0),
         "mp3": replace(off, mp3=1.0),
+        "crowd": replace(off, choir=1.0, shouts=1.0, spoken=1.0, adlibs=1.0),
+        "heavy": replace(off, guitar=1.0, trap_sung=1.0),
+        "scream": replace(off, scream=1.0),
     }
     return {
         name: next(fresh_clips(5, [6], SHORT, stems="clean", realism=realism))
@@ -390,3 +396,58 @@ def test_mp3_changes_the_mixture_not_the_stems(with_and_without: dict) -> None:
     np.testing.assert_array_equal(dry.accompaniment, coded.accompaniment)
     assert not np.array_equal(dry.mixture, coded.mixture)
     assert not np.array_equal(dry.arrays["mix_mfcc"], coded.arrays["mix_mfcc"])
+
+
+def test_other_voices_sound_in_the_lead_s_rests_with_the_mouth_shut(with_and_without: dict) -> None:
+    """Choirs, shouts, spoken lines and ad-libs (crowd.py) go into the vocal stem where the
+    lead rests; the face is the lead's alone, so its mouth is shut there."""
+    dry, crowd = with_and_without["off"], with_and_without["crowd"]
+    assert dry.info["crowd"] == [] and set(crowd.info["crowd"]) >= {"choir"}
+    for key in _TRUTH:
+        np.testing.assert_array_equal(dry.arrays[key], crowd.arrays[key])
+    spans = crowd.arrays["other_voices"]
+    assert len(spans) >= 2 and len(dry.arrays["other_voices"]) == 0
+    fps, sr = 30.0, crowd.sr
+    others = (crowd.vocals - crowd.lead).mean(axis=1)
+    jaw = crowd.arrays["expression"][:, ARKIT_INDEX["jawOpen"]]
+    sung = crowd.arrays["voice_activity"].astype(bool)
+    heard = 0
+    for start, end in spans:
+        frames = np.arange(int(np.ceil(start * fps)), min(int(end * fps), len(jaw)))
+        away = frames[~np.isin(frames, np.flatnonzero(np.convolve(sung, np.ones(13), "same")))]
+        assert jaw[away].max(initial=0.0) < 0.05  # the lead is away: its mouth is shut
+        heard += float(np.mean(others[int(start * sr) : int(end * sr)] ** 2)) > 1e-6
+    assert heard == len(spans)
+    np.testing.assert_allclose(
+        dry.accompaniment / np.abs(dry.accompaniment).max(),
+        crowd.accompaniment / np.abs(crowd.accompaniment).max(),
+        atol=1e-5,
+    )
+
+
+def test_distorted_guitars_and_a_trap_beat_go_to_the_band_only(with_and_without: dict) -> None:
+    dry, heavy = with_and_without["off"], with_and_without["heavy"]
+    assert {"guitar", "trap"} <= set(heavy.info["layers"]) and not dry.info["layers"]
+    for key in _TRUTH:
+        np.testing.assert_array_equal(dry.arrays[key], heavy.arrays[key])
+    unit = lambda x: x / np.abs(x).max()  # noqa: E731
+    np.testing.assert_allclose(unit(dry.vocals), unit(heavy.vocals), atol=1e-5)
+    assert not np.allclose(unit(dry.accompaniment), unit(heavy.accompaniment), atol=1e-2)
+
+
+def test_a_screamed_lead_is_harsh_but_sings_the_same_face(with_and_without: dict) -> None:
+    from scipy.signal import stft
+
+    dry, screamed = with_and_without["off"], with_and_without["scream"]
+    assert screamed.info["scream"] and not dry.info["scream"]
+    for key in _TRUTH:
+        np.testing.assert_array_equal(dry.arrays[key], screamed.arrays[key])
+
+    def flatness(audio: np.ndarray) -> float:
+        _, _, z = stft(audio.mean(axis=1), 22050, nperseg=1024)
+        power = np.abs(z) ** 2 + 1e-12
+        loud = power.sum(axis=0) > 0.1 * power.sum(axis=0).max()
+        geometric = np.exp(np.log(power[:, loud]).mean(axis=0))
+        return float(np.median(geometric / power[:, loud].mean(axis=0)))
+
+    assert flatness(screamed.lead) > 3 * flatness(dry.lead)  # noise where harmonics were

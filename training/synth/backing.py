@@ -37,6 +37,7 @@ ANSWERS: dict[str, tuple[str, ...]] = {
     "it": ("oh", "ah", "si", "amore"),
     "es": ("oh", "ah", "si", "amor"),
     "de": ("oh", "ah", "ja", "komm"),
+    "fr": ("oh", "ah", "oui", "viens"),
 }
 
 
@@ -148,6 +149,7 @@ def backing_vocals(
     sr: int,
     rap: bool = False,
     chance: float = SONG_CHANCE,
+    answer_chance: float = ANSWER_CHANCE,
 ) -> Backing:
     """Backing voices for the song (all zeros for a song without any)."""
     n = len(track.audio)
@@ -159,7 +161,7 @@ def backing_vocals(
     lead_rms = float(np.sqrt(np.mean(track.audio[sung] ** 2))) if sung.any() else 1.0
     answers: list[tuple[float, float]] = []
     along = rng.random() < ALONG_CHANCE
-    answer = rng.random() < ANSWER_CHANCE or not along
+    answer = rng.random() < answer_chance or not along
     if along:
         names = ["unison", "octave_down"] if rap else list(INTERVALS)
         for _ in range(int(rng.integers(1, 3))):

@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.signal import butter, sosfilt
 
+from training.synth.lead import SONG_CHANCE as LEAD_CHANCE
 from training.synth.lead import play_lead
 from training.synth.music import BEATS_PER_BAR, SongPlan
 
@@ -67,8 +68,11 @@ def _tone(
     return (wave * attack * release * np.exp(-t / decay)).astype(np.float32)
 
 
-def play(rng: np.random.Generator, plan: SongPlan, sr: int) -> np.ndarray:
-    """The accompaniment stem, (N, 2) float32, about unit peak."""
+def play(
+    rng: np.random.Generator, plan: SongPlan, sr: int, lead_chance: float = LEAD_CHANCE
+) -> np.ndarray:
+    """The accompaniment stem, (N, 2) float32, about unit peak; a lead instrument in
+    intros and breaks with `lead_chance` (lead.py)."""
     n = int(np.ceil(plan.seconds * sr))
     drums, bass, keys_l, keys_r = (np.zeros(n, np.float32) for _ in range(4))
     kick, snare, hat = _kick(sr, rng), _snare(sr, rng), _hat(sr, rng)
@@ -129,7 +133,7 @@ def play(rng: np.random.Generator, plan: SongPlan, sr: int) -> np.ndarray:
     # The lead sits in the centre, where the voice would be (see lead.py). It draws
     # from a child generator so every other draw of the clip stays as it was.
     lead_rng = rng.spawn(1)[0]
-    lead = play_lead(lead_rng, plan, sr)[:n]
+    lead = play_lead(lead_rng, plan, sr, lead_chance)[:n]
     lead *= float(lead_rng.uniform(0.4, 1.0)) * max(float(np.abs(bass).max()), 1e-9)
     left = drums * levels[0] + bass * levels[1] + (keys_l * 0.8 + keys_r * 0.2) * levels[2] + lead
     right = (

@@ -7,24 +7,35 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy.signal import resample_poly
 
-from core.audio import FEATURE_SR, SEPARATION_SR
+from core.audio import FEATURE_SR, SEPARATION_SR, resample
 from core.face.arkit import ARKIT_INDEX
 from core.features import VIDEO_FPS, mfcc_26, video_frame_count
+from core.vocal_cues import vocal_cues
 from training.synth.backing import backing_vocals
 from training.synth.band import play
+from training.synth.crowd import crowd_voices
 from training.synth.dense import extra_layers
 from training.synth.effects import compressor_gain, mp3_round_trip, reverb, room
 from training.synth.eyes import eyes
+from training.synth.guitar import guitars
 from training.synth.head import energy_curve, pose
 from training.synth.lyrics import choose_language
 from training.synth.music import BEATS_PER_BAR, SongPlan, random_plan
 from training.synth.realism import Realism, effect_rng
+from training.synth.scream import scream
 from training.synth.separator import SEPARATORS, separate
 from training.synth.singer import VocalTrack, sing
 from training.synth.styles import STYLES, Voice, random_voice
+from training.synth.trap import trap_beat
 from training.synth.visemes import mouth
 
 SAMPLE_RATE = 22050  # eSpeak NG's own rate: no resampling before WORLD
+# The lips and jaw move before the sound they make: a mouth opens for a vowel and closes
+# for a /m/ ahead of its acoustic onset (visual speech leads the voice by 100–300 ms at
+# onsets, Chandrasekaran et al. 2009). Captured real faces against their own voice lead
+# too (the jaw's best lag against the voice's loudness: 0 to 200 ms on the dev videos),
+# where the performer's phones had been placed exactly on the sound.
+MOUTH_LEAD_S = 0.06
 MP3_KBPS = (64, 96, 128, 160, 192)
 
 
@@ -40,6 +51,13 @@ class Clip:
     arrays: dict[str, np.ndarray]  # what clips/<id>.npz holds
     info: dict[str, object] = field(default_factory=dict)
     lead: np.ndarray | None = None  # (N, 2) the lead voice alone (not written)
+
+
+def _cues(audio: np.ndarray, sr: int, frames: int) -> np.ndarray:
+    """The vocal stream's level and centredness per frame, as the engine reads them (at
+    its feature rate, from the stereo stream: core/vocal_cues.py)."""
+    stereo = resample(np.asarray(audio, np.float32), sr, FEATURE_SR)
+    return vocal_cues(stereo, FEATURE_SR, frames, VIDEO_FPS)
 
 
 def _feature_mfcc(audio: np.ndarray, sr: int) -> np.ndarray:
@@ -66,8 +84,10 @@ def add_separated_features(clip: Clip, separator: str) -> Clip:
     arrays = clip.arrays
     arrays.setdefault("vocals_clean_mfcc", arrays["vocals_mfcc"])
     arrays.setdefault("accomp_clean_mfcc", arrays["accomp_mfcc"])
+    arrays.setdefault("vocal_cues_clean", arrays["vocal_cues"])
     arrays["vocals_mfcc"] = _feature_mfcc(vocals, SEPARATION_SR)
     arrays["accomp_mfcc"] = _feature_mfcc(accompaniment, SEPARATION_SR)
+    arrays["vocal_cues"] = _cues(vocals, SEPARATION_SR, len(arrays["expression"]))
     return clip
 
 
@@ -87,18 +107,35 @@ def _voices(
     language: str,
     sr: int,
     n: int,
-) -> tuple[np.ndarray, np.ndarray, dict[str, object], tuple[tuple[float, float], ...]]:
-    """(lead, vocal stem) (N, 2) with backing voices, compression and reverb; info; answers."""
+) -> tuple[
+    np.ndarray,
+    np.ndarray,
+    dict[str, object],
+    tuple[tuple[float, float], ...],
+    tuple[tuple[float, float], ...],
+]:
+    """(lead, vocal stem) (N, 2) with backing and crowd voices, compression and reverb;
+    info; backing answers; spans of the crowd's voices (crowd.py)."""
     lead = track.audio[:n] / max(float(np.abs(track.audio[:n]).max()), 1e-9)
     is_rap = track.rap
     back = backing_vocals(
         effect_rng(seed, index, "backing"), plan, track, voice, language, sr,
-        rap=is_rap, chance=realism.backing,
+        rap=is_rap, chance=realism.backing, answer_chance=realism.answers,
     )  # fmt: skip
+    crowd = crowd_voices(
+        effect_rng(seed, index, "crowd"), plan, track, voice, language, sr, realism.crowd
+    )
     peak = max(float(np.abs(track.audio[:n]).max()), 1e-9)
-    others = back.audio[:n] / peak
+    others = (back.audio[:n] + crowd.audio[:n]) / peak
+    screamed = effect_rng(seed, index, "scream")
+    is_scream = bool(screamed.random() < realism.scream)
+    if is_scream:
+        lead = scream(screamed, lead, sr)
+        lead = lead / max(float(np.abs(lead).max()), 1e-9)
     fx = effect_rng(seed, index, "voice")
     info: dict[str, object] = {"rap": is_rap, "backing": list(back.kinds)}
+    info["crowd"] = list(crowd.kinds)
+    info["scream"] = is_scream
     if fx.random() < realism.compression:
         threshold, ratio = float(fx.uniform(-24.0, -10.0)), float(fx.uniform(2.0, 6.0))
         lead = lead * compressor_gain(lead, sr, threshold, ratio)
@@ -108,11 +145,40 @@ def _voices(
     if fx.random() < realism.reverb:
         ir = room(fx, sr, rt60)
         lead2 = reverb(lead, ir, wet)
-        others = reverb(others, ir, min(1.0, wet * 1.5)) if back.kinds else others
+        wetter = back.kinds or crowd.kinds
+        others = reverb(others, ir, min(1.0, wet * 1.5)) if wetter else others
         info["reverb"] = [round(rt60, 2), round(wet, 2)]
     else:
         lead2 = np.repeat(lead[:, None], 2, axis=1)
-    return lead2.astype(np.float32), (lead2 + others).astype(np.float32), info, back.answers
+    vocal_stem = (lead2 + others).astype(np.float32)
+    return lead2.astype(np.float32), vocal_stem, info, back.answers, crowd.spans
+
+
+def _heavier(
+    seed: int,
+    index: int,
+    realism: Realism,
+    plan: SongPlan,
+    band: np.ndarray,
+    sr: int,
+    n: int,
+    rap: bool,
+) -> tuple[np.ndarray, tuple[str, ...]]:
+    """The band with distorted guitars (guitar.py) and a trap beat (trap.py) as drawn."""
+    added: list[str] = []
+    heavy = effect_rng(seed, index, "guitar")
+    trap = effect_rng(seed, index, "trap")
+    extra = np.zeros_like(band)
+    if heavy.random() < realism.guitar:
+        extra += float(heavy.uniform(0.6, 1.2)) * guitars(heavy, plan, sr, n)
+        added.append("guitar")
+    if trap.random() < (realism.trap if rap else realism.trap_sung):
+        extra += float(trap.uniform(0.6, 1.0)) * trap_beat(trap, plan, sr, n)
+        added.append("trap")
+    if not added:
+        return band, ()
+    mixed = band / max(_rms(band), 1e-9) + extra
+    return mixed / max(float(np.abs(mixed).max()), 1e-9), tuple(added)
 
 
 def make_clip(
@@ -143,7 +209,7 @@ def make_clip(
     rap_rng = effect_rng(seed, index, "rap")
     is_rap = rap_rng.random() < realism.rap
     track = sing(rng, plan, voice, language, sr, rap_rng if is_rap else None)
-    band = play(rng, plan, sr)
+    band = play(rng, plan, sr, realism.lead_instrument)
     n = min(len(track.audio), len(band))
     band = band[:n]
     layers_rng = effect_rng(seed, index, "layers")
@@ -152,7 +218,9 @@ def make_clip(
         extra, layer_names = extra_layers(layers_rng, plan, sr, n)
         band = band / max(_rms(band), 1e-9) + extra
         band = band / max(float(np.abs(band).max()), 1e-9)
-    lead, vocals, voice_info, answers = _voices(
+    band, band_layers = _heavier(seed, index, realism, plan, band, sr, n, is_rap)
+    layer_names += band_layers
+    lead, vocals, voice_info, answers, crowd_spans = _voices(
         seed, index, realism, plan, track, voice, language, sr, n
     )
     vocal_db = float(rng.uniform(*realism.vocal_db))  # lead-to-accompaniment level
@@ -181,7 +249,8 @@ def make_clip(
     frames = video_frame_count(seconds, fps)
     times = np.arange(frames) / fps
     voice_range = (float(voice.low), float(voice.high))
-    expression = mouth(track.phones, track.breaths, times, style, voice_range)
+    # The face shows each sound a little before it is heard (MOUTH_LEAD_S).
+    expression = mouth(track.phones, track.breaths, times + MOUTH_LEAD_S, style, voice_range)
     look = eyes(rng, times, track.notes, style, voice_range)
     expression[:, ARKIT_INDEX["eyeBlinkLeft"]] = look.eye
     expression[:, ARKIT_INDEX["eyeBlinkRight"]] = look.eye
@@ -207,6 +276,8 @@ def make_clip(
         "vocals_mfcc": clean["vocals"],
         "accomp_mfcc": clean["accomp"],
         "mix_mfcc": _feature_mfcc(mixture, sr),
+        # The vocal stream's level and centredness (the separated one's, below).
+        "vocal_cues": _cues(vocals, sr, frames),
         "expression": expression,
         "pose": head,
         "eye": look.eye,
@@ -226,6 +297,8 @@ def make_clip(
         "phone_times": np.array([[p.start, p.end] for p in track.phones]).reshape(-1, 2),
         # Backing voices answering in the lead's rests: the mouth stays shut there.
         "backing_answers": np.array(answers, dtype=np.float64).reshape(-1, 2),
+        # Choirs, shouts, spoken lines and ad-libs (crowd.py): not the lead either.
+        "other_voices": np.array(crowd_spans, dtype=np.float64).reshape(-1, 2),
     }
     info = {
         "stems": stems,

@@ -44,11 +44,14 @@ def _note(
     return (wave * attack * release * envelope).astype(np.float32)
 
 
-def play_lead(rng: np.random.Generator, plan: SongPlan, sr: int) -> np.ndarray:
-    """The lead's mono track (N,) (zeros for a song without one), about unit peak."""
+def play_lead(
+    rng: np.random.Generator, plan: SongPlan, sr: int, chance: float = SONG_CHANCE
+) -> np.ndarray:
+    """The lead's mono track (N,) (zeros for a song without one, drawn with `chance`),
+    about unit peak."""
     n = int(np.ceil(plan.seconds * sr))
     track = np.zeros(n, np.float32)
-    if rng.random() >= SONG_CHANCE:
+    if rng.random() >= chance:
         return track
     timbre = TIMBRES[list(TIMBRES)[int(rng.integers(len(TIMBRES)))]]
     pluck = bool(rng.random() < 0.3)

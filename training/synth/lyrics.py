@@ -41,6 +41,13 @@ WORDS: dict[str, tuple[str, ...]] = {
         wunderbar leben zeit warten wieder mein dein wir ihr komm zu mir bleib
         hier ohne dich sommer winter welt weit frei""".split()
     ),
+    "fr": tuple(
+        """amour coeur nuit lumiere soleil lune mer vent chanter vie belle toujours
+        jamais voler ciel etoile douce temps paroles maman heureux demain hier reve
+        rever embrasse-moi feu voix loin pres danser musique chemin ame printemps
+        avec toi sans moi pour nous vous ete hiver monde libre encore ma cherie
+        pourquoi comme ca mon petit bonheur tristesse""".split()
+    ),
 }
 
 # eSpeak NG voice (language) names and the variants that give male / female timbres.
@@ -49,8 +56,9 @@ VOICES: dict[str, tuple[str, ...]] = {
     "it": ("it",),
     "es": ("es",),
     "de": ("de",),
+    "fr": ("fr",),
 }
-LANGUAGE_WEIGHTS: dict[str, float] = {"en": 0.55, "it": 0.15, "es": 0.15, "de": 0.15}
+LANGUAGE_WEIGHTS: dict[str, float] = {"en": 0.4, "it": 0.12, "es": 0.16, "de": 0.16, "fr": 0.16}
 
 
 def choose_language(rng: np.random.Generator) -> str:

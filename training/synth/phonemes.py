@@ -28,6 +28,10 @@ _VOWEL_CLASS = {
     "y": "front_round",
     "Y": "front_round",
     "W": "front_round",
+    # The rounded front vowels of French and German ("deux", "coeur", "schön"); read as
+    # consonants before French was sung, they left the lips unrounded.
+    "2": "front_round",
+    "9": "front_round",
 }
 _CONSONANT_CLASS = {
     "p": "bilabial",
