@@ -31,6 +31,7 @@ from core.performance import Performance
 from core.progress import ProgressFn, no_progress, scaled
 from core.rhythm import beats_from_mfcc
 from core.streams import ACCOMPANIMENT, MIXTURE, SEPARATED, VOCALS
+from core.vocal_cues import vocal_cues
 from core.voice_detector import load_voice_detector
 from core.voice_gate import gate_mouth, voice_gate
 
@@ -38,6 +39,7 @@ from core.voice_gate import gate_mouth, voice_gate
 # on the vocal features (channel 0) and on the accompaniment features (channel 1).
 ATTENTION_CHANNELS: tuple[str, ...] = SEPARATED
 EYE_COLUMNS = (ARKIT_INDEX["eyeBlinkLeft"], ARKIT_INDEX["eyeBlinkRight"])
+STEREO_VOCALS = "stereo vocals"  # (N, C) beside the mono streams of _streams
 
 
 def _streams(
@@ -61,10 +63,15 @@ def _streams(
         vocals=vocals,
         accompaniment=accompaniment,
         sr=FEATURE_SR,
-        mono=True,
         progress=progress,
     )
-    streams = {VOCALS: stems.vocals[:, 0], ACCOMPANIMENT: stems.accompaniment[:, 0]}
+    # The features hear the streams in mono; the mouth gate's cues read the stereo
+    # vocal stream too (how centred it is, core/vocal_cues.py).
+    streams = {
+        VOCALS: stems.vocals.mean(axis=1),
+        ACCOMPANIMENT: stems.accompaniment.mean(axis=1),
+        STEREO_VOCALS: stems.vocals,
+    }
     return streams, stems.backend, stems.message
 
 
@@ -113,7 +120,7 @@ def generate(
         scaled(progress, 0.05, 0.6),
     )
 
-    signals = dict(audio)
+    signals = {name: a for name, a in audio.items() if name != STEREO_VOCALS}
     if MIXTURE in (*config.streams, config.rhythm_source):
         # The single-stream model hears the song; the pose head, and so the beat
         # markers, track the beat in the whole song (GeneratorConfig.rhythm_source).
@@ -149,9 +156,13 @@ def generate(
     gated = mouth_gate and VOCALS in audio
     if gated:
         # The vocal stream's MFCC is one the encoders read (signals holds every stream).
-        voice = load_voice_detector().probability(mfccs[VOCALS], n_frames, config.fps)
+        detector = load_voice_detector()
+        cues = None
+        if detector.reads_cues:
+            cues = vocal_cues(audio[STEREO_VOCALS], FEATURE_SR, n_frames, config.fps)
+        lead = detector.probability(mfccs[VOCALS], n_frames, config.fps, cues)
         expression = gate_mouth(
-            expression, voice_gate(audio[VOCALS], FEATURE_SR, n_frames, config.fps, voice)
+            expression, voice_gate(audio[VOCALS], FEATURE_SR, n_frames, config.fps, lead)
         )
     for column in EYE_COLUMNS:
         expression[:, column] = eye

@@ -1,11 +1,12 @@
 """Fit the engine's voice detector (core/voice_detector.py) on a corpus's training clips.
 
-Each training clip's separated vocal MFCC (`vocals_mfcc`, what the engine hears) is
-read with its truth: frames where the lead voice sings are 1, frames where no voice
-at all sings (neither the lead nor a backing voice, with the metrics' margin; as
-`evaluate` counts silence) are 0, and the rest (a word's edges, backing answers) are
-left out. One L2-regularised logistic regression, fitted by Newton's method, takes
-the standardised features to P(voice).
+Each training clip's separated vocal MFCC (`vocals_mfcc`, what the engine hears), and its
+level and centredness (`vocal_cues`, core/vocal_cues.py) where the corpus has them, are
+read with its truth: frames where the lead sings are 1, frames where the lead is away
+(with the metrics' margin) are 0, whatever else sounds there: silence, the band, a
+backing answer, a choir, shouts, ad-libs; the frames at a word's edges are left out.
+One L2-regularised logistic regression, fitted by Newton's method, takes the
+standardised features to P(the lead sings).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import numpy as np
 from core.errors import BadInput
 from core.progress import ProgressFn, no_progress
 from core.voice_detector import VoiceDetector, detector_features, video_rows
-from training.evaluate import voice_masks
+from training import metrics as M
 from training.manifest import read_manifest
 from training.real_songs import auc
 
@@ -29,8 +30,8 @@ L2 = 1e-4
 NEWTON_STEPS = 30
 
 
-def _clip_frames(path: Path) -> tuple[np.ndarray, np.ndarray]:
-    """(features, labels) of one clip's frames that are sung (1) or silent (0)."""
+def _clip_frames(path: Path, with_cues: bool) -> tuple[np.ndarray, np.ndarray]:
+    """(features, labels) of one clip's frames where the lead sings (1) or is away (0)."""
     try:
         with np.load(path, allow_pickle=False) as data:
             content = {k: data[k] for k in data.files}
@@ -44,11 +45,21 @@ def _clip_frames(path: Path) -> tuple[np.ndarray, np.ndarray]:
             )
     fps = float(content["fps"])
     frames = len(content["expression"])
-    silent, _ = voice_masks(content, frames, fps)
     sung = np.asarray(content["voice_activity"][:frames], bool)
-    keep = sung | silent
-    features = detector_features(content["vocals_mfcc"], video_rows(frames, fps))
+    breath = np.asarray(content.get("breath", np.zeros(frames))[:frames], bool)
+    away = M.silent_frames(sung, breath, fps)
+    keep = sung | away
+    cues = content["vocal_cues"] if with_cues else None
+    features = detector_features(content["vocals_mfcc"], video_rows(frames, fps), cues, fps)
     return features[keep], sung[keep].astype(np.float64)
+
+
+def _has_cues(path: Path) -> bool:
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            return "vocal_cues" in data.files
+    except (OSError, ValueError, EOFError):
+        return False
 
 
 def fit_logistic(
@@ -79,9 +90,12 @@ def fit_voice_detector(
     clips = manifest.split(split)
     if not clips:
         raise BadInput(f"{data} has no {split} clips")
+    paths = [data / "clips" / f"{entry['id']}.npz" for entry in clips]
+    # The cues (level, centredness) only when every clip has them (corpora since 2026-12).
+    with_cues = all(_has_cues(path) for path in paths)
     xs, ys = [], []
-    for k, entry in enumerate(clips):
-        x, y = _clip_frames(data / "clips" / f"{entry['id']}.npz")
+    for k, path in enumerate(paths):
+        x, y = _clip_frames(path, with_cues)
         xs.append(x)
         ys.append(y)
         progress("read", 0.5 * (k + 1) / len(clips))
@@ -101,10 +115,11 @@ def fit_voice_detector(
         "split": split,
         "clips": len(clips),
         "sung_frames": int(y.sum()),
-        "silent_frames": int(len(y) - y.sum()),
+        "lead_away_frames": int(len(y) - y.sum()),
         "train_auc": auc(fitted[y == 1], fitted[y == 0]),
         "separator": generator.get("separator") if isinstance(generator, dict) else None,
         "l2": L2,
     }
     progress("fit", 1.0)
-    return VoiceDetector(mean=mean, scale=scale, coef=coef, bias=bias, meta=meta)
+    inputs = "mfcc+cues" if with_cues else "mfcc"
+    return VoiceDetector(mean=mean, scale=scale, coef=coef, bias=bias, meta=meta, inputs=inputs)

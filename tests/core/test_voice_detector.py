@@ -11,6 +11,7 @@ import pytest
 from core.errors import BadInput
 from core.voice_detector import (
     DEFAULT_DETECTOR,
+    WINDOWS_S,
     VoiceDetector,
     feature_count,
     load_voice_detector,
@@ -89,6 +90,57 @@ def _tiny_corpus(root: Path) -> Path:
     manifest = {"fps": 30.0, "subjects": ["s"], "expression_names": [], "clips": clips}
     (root / "manifest.json").write_text(json.dumps(manifest))
     return root
+
+
+def _crowd_corpus(root: Path) -> Path:
+    """Two clips whose vocal MFCCs are alike where the lead sings and where another voice
+    does; only the cues differ: the lead is loud and centred, the other quieter and wide."""
+    rng = np.random.default_rng(4)
+    clips = []
+    (root / "clips").mkdir(parents=True)
+    for k in range(2):
+        frames = 300
+        sung = (np.arange(frames) // 60) % 2 == 0
+        mfcc = rng.normal(0, 3, (frames * 10 // 3 + 10, 26))
+        mfcc[:, 0] = 20.0
+        cues = np.where(sung[:, None], [-2.0, 0.95], [-12.0, 0.2]) + rng.normal(0, 0.5, (frames, 2))
+        np.savez(
+            root / "clips" / f"c{k}.npz",
+            vocals_mfcc=mfcc.astype(np.float32),
+            vocal_cues=cues.astype(np.float32),
+            expression=np.zeros((frames, 52), np.float32),
+            voice_activity=sung.astype(np.uint8),
+            breath=np.zeros(frames, np.uint8),
+            fps=np.float64(30.0),
+        )
+        clips.append({"id": f"c{k}", "subject": 0, "split": "train"})
+    manifest = {"fps": 30.0, "subjects": ["s"], "expression_names": [], "clips": clips}
+    (root / "manifest.json").write_text(json.dumps(manifest))
+    return root
+
+
+def test_with_the_cues_the_detector_tells_the_lead_from_other_voices(tmp_path: Path) -> None:
+    """MFCCs alike, cues apart (a backing voice quieter and wide): a corpus that stores the
+    vocal stream's cues fits a detector that reads them, and it closes for the other voice;
+    format 1 files (MFCC only) still load and need no cues."""
+    detector = fit_voice_detector(_crowd_corpus(tmp_path / "c"))
+    assert detector.inputs == "mfcc+cues" and detector.meta["train_auc"] > 0.95
+    saved = load_voice_detector(detector.save(tmp_path / "d.npz"))
+    assert saved.reads_cues
+    mfcc = np.random.default_rng(5).normal(0, 3, (1010, 26)).astype(np.float32)
+    lead = np.tile([-2.0, 0.95], (300, 1)).astype(np.float32)
+    other = np.tile([-12.0, 0.2], (300, 1)).astype(np.float32)
+    assert saved.probability(mfcc, 300, 30.0, lead).mean() > 0.8
+    assert saved.probability(mfcc, 300, 30.0, other).mean() < 0.2
+    with pytest.raises(ValueError, match="cues"):
+        saved.probability(mfcc, 300, 30.0)
+    legacy = fit_voice_detector(_tiny_corpus(tmp_path / "t"))
+    assert legacy.inputs == "mfcc" and legacy.probability(mfcc, 300, 30.0).shape == (300,)
+    old = tmp_path / "v1.npz"  # as the detector shipped before the cues
+    fields = {"mean": legacy.mean, "scale": legacy.scale, "coef": legacy.coef}
+    np.savez(old, format=np.array("musicface-voice-detector/1"), windows_s=np.array(WINDOWS_S),
+             bias=np.float64(legacy.bias), meta=np.array("{}"), **fields)  # fmt: skip
+    assert load_voice_detector(old).inputs == "mfcc"
 
 
 def test_the_fit_learns_to_tell_sung_from_silent_frames(tmp_path: Path) -> None:

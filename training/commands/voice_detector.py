@@ -11,7 +11,7 @@ from core.progress import ProgressFn
 NAME = "voice-detector"
 HELP = (
     "fit the voice detector of the mouth gate (core/voice_detector.py) on a corpus's "
-    "training clips: is the separated vocal stream a voice or an instrument?"
+    "training clips: does the lead sing, or is it the band, a backing voice, a choir?"
 )
 
 
@@ -38,8 +38,9 @@ def run(args: argparse.Namespace, progress: ProgressFn) -> int:
     detector.save(args.out)
     meta = detector.meta
     print(
-        f"wrote {args.out}: {meta['clips']} clips, {meta['sung_frames']} sung and "
-        f"{meta['silent_frames']} silent frames, AUC on them {meta['train_auc']:.3f}"
+        f"wrote {args.out} ({detector.inputs}): {meta['clips']} clips, {meta['sung_frames']} "
+        f"frames where the lead sings and {meta['lead_away_frames']} where it is away, AUC on "
+        f"them {meta['train_auc']:.3f}"
     )
     args.done_path = args.out
     return 0
