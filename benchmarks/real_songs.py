@@ -47,6 +47,8 @@ COLUMNS = (
     ("speed", "°/s", 5, ".0f"),
     ("blinks_per_s", "blk/s", 5, ".2f"),
     ("blink_s", "blk s", 5, ".2f"),
+    ("head_ba", "headBA", 6, ".3f"),
+    ("head_ba_shifted", "shift", 5, ".3f"),
 )
 
 
@@ -111,6 +113,9 @@ def main(argv: list[str] | None = None) -> int:
             results.append(result)
             row = result.row()
             row["seconds"] = round(time.perf_counter() - start, 1)
+            why = result.below_loudness()
+            if why is not None:
+                row["below_loudness"] = why
             rows.append(row)
             print(f"{item.name}: AUC {row['auc']:.3f} ({row['seconds']} s) → {png}", flush=True)
     except MusicFaceError as err:
@@ -127,6 +132,16 @@ def main(argv: list[str] | None = None) -> int:
     print()
     print(table(shown))
     print(f"songs+stems: mouth closed in {pooled:.1%} of all their unsung frames (pooled)")
+    print(
+        "headBA: the paper's beat alignment of the head's pauses against librosa's beats of "
+        "the song; shift: the same pauses shifted at random (chance)"
+    )
+    below = [r for r in rows if "below_loudness" in r]
+    if below:
+        print("\nwhere the model's AUC is below the loudness envelope's, why:")
+        for r in below:
+            name, why = r["name"], r["below_loudness"]
+            print(f"  {name}: AUC {r['auc']:.3f} < {r['baseline_auc']:.3f}: {why}")
     if args.json is not None:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         report = {"items": rows, "means": shown, "closed_pooled": pooled}

@@ -47,8 +47,11 @@ COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("closures_per_min", "long closures/min", "{:.2f}"),
     ("closed_in_silence", "closed in silence", "{:.1%}"),
     ("closed_in_answers", "closed in backing answers", "{:.1%}"),
+    ("closed_in_others", "closed in other voices", "{:.1%}"),
     ("settled_std_deg", "std after 5 s °", "{:.2f}"),
     ("beat_alignment", "beat align ↑", "{:.3f}"),
+    ("head_ba", "head BA ↑", "{:.3f}"),
+    ("head_ba_shifted", "head BA shifted", "{:.3f}"),
 )
 
 
@@ -75,6 +78,8 @@ class ClipTruth:
     silent: np.ndarray  # no voice at all: neither the lead nor a backing voice
     answers: np.ndarray  # a backing voice answers in the lead's rest; the mouth stays shut
     music_beats: np.ndarray
+    # A choir, shout, spoken line or ad-lib sounds and the lead is away (crowd.py).
+    others: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))
 
 
 @dataclass
@@ -94,8 +99,13 @@ class Totals:
     silent_closed: int = 0
     answers: int = 0
     answers_closed: int = 0
+    others: int = 0
+    others_closed: int = 0
     settled_std: list[float] = field(default_factory=list)  # per clip, radians
     beat_scores: list[float] = field(default_factory=list)
+    # The paper's BA read from the head's side, and the same with its beats shifted.
+    head_ba: list[float] = field(default_factory=list)
+    head_ba_shifted: list[float] = field(default_factory=list)
     # (ground truth, prediction) sequences of every clip, for CCA over the whole split.
     pairs: dict[str, list[tuple[np.ndarray, np.ndarray]]] = field(
         default_factory=lambda: {"speed": [], "pose": [], "eye": []}
@@ -132,10 +142,13 @@ class Totals:
             "closures_per_min": 60.0 * self.closures / max(self.seconds, 1e-9),
             "closed_in_silence": self.silent_closed / self.silent if self.silent else None,
             "closed_in_answers": self.answers_closed / self.answers if self.answers else None,
+            "closed_in_others": self.others_closed / self.others if self.others else None,
             "settled_std_deg": float(np.degrees(np.mean(self.settled_std)))
             if self.settled_std
             else None,
             "beat_alignment": mean(self.beat_scores),
+            "head_ba": mean(self.head_ba),
+            "head_ba_shifted": mean(self.head_ba_shifted),
         }
 
 
@@ -160,15 +173,20 @@ def read_test_clips(data: Path, split: str = "test") -> tuple[list[dict[str, Any
 
 def voice_masks(
     content: dict[str, np.ndarray], frames: int, fps: float
-) -> tuple[np.ndarray, np.ndarray]:
-    """(silent, answers) frames of a clip: silent where no voice sings, neither the lead
-    nor a backing voice (with the metrics' margin); answers where a backing voice
-    answers in the lead's rest, a harder case the table keeps apart: the performer's
-    mouth stays shut there, but the vocal stream is as loud as when the lead sings."""
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(silent, answers, others) frames of a clip: silent where no voice sings, neither
+    the lead nor any other (with the metrics' margin); answers where a backing voice
+    answers in the lead's rest, and others where a choir, a shout, a spoken line or an
+    ad-lib sounds (`other_voices`, training/synth/crowd.py) and the lead is away: harder
+    cases the table keeps apart, the performer's mouth stays shut there but the vocal
+    stream is as loud as when the lead sings."""
     voice = np.asarray(content.get("voice_activity", np.zeros(frames)), bool)
     breath = np.asarray(content.get("breath", np.zeros(frames)), bool)
     answers = M.interval_frames(content.get("backing_answers", np.zeros((0, 2))), frames, fps)
-    return M.silent_frames(voice | answers, breath, fps), answers & ~voice
+    crowd = M.interval_frames(content.get("other_voices", np.zeros((0, 2))), frames, fps)
+    away = M.silent_frames(voice, breath, fps)
+    silent = M.silent_frames(voice | answers | crowd, breath, fps)
+    return silent, answers & ~voice, crowd & away
 
 
 def load_truth(data: Path, entry: dict[str, Any], manifest: Manifest) -> ClipTruth:
@@ -181,7 +199,7 @@ def load_truth(data: Path, entry: dict[str, Any], manifest: Manifest) -> ClipTru
         raise BadInput(f"cannot read {path}: {err}") from err
     fps = float(content["fps"])
     frames = len(content["expression"])
-    silent, answers = voice_masks(content, frames, fps)
+    silent, answers, others = voice_masks(content, frames, fps)
     subject = manifest.subject_index(entry)
     mixture = data / entry["mixture"]
     sr = 22050
@@ -195,6 +213,7 @@ def load_truth(data: Path, entry: dict[str, Any], manifest: Manifest) -> ClipTru
         eye=np.asarray(content["eye"], np.float32),
         silent=silent,
         answers=answers,
+        others=others,
         music_beats=M.independent_music_beats(load_audio(mixture, sr), sr),
     )
 
@@ -247,10 +266,22 @@ def _accumulate(
     answers = truth.answers[:t]
     totals.answers += int(answers.sum())
     totals.answers_closed += int((closed & answers).sum())
-    score = M.beat_alignment(truth.music_beats, M.motion_beats(pose, fps), fps)
+    others = truth.others[:t]
+    totals.others += int(others.sum())
+    totals.others_closed += int((closed & others).sum())
+    motion = M.motion_beats(pose, fps)
+    score = M.beat_alignment(truth.music_beats, motion, fps)
     if np.isfinite(score):
         totals.beat_scores.append(score)
     clip["beat_alignment"] = score
+    head = M.kinematic_beat_alignment(motion, truth.music_beats, fps)
+    # Seeded by the clip, so every model's shifted beats are drawn alike.
+    shifts = np.random.default_rng(t)
+    chance = M.shifted_beat_alignment(motion, truth.music_beats, fps, t, shifts)
+    if np.isfinite(head) and np.isfinite(chance):
+        totals.head_ba.append(head)
+        totals.head_ba_shifted.append(chance)
+    clip["head_ba"], clip["head_ba_shifted"] = head, chance
     return clip
 
 

@@ -13,7 +13,9 @@ Conventions (all at the performance's fps, 30 here):
 - Motion beats: local minima of the head speed smoothed by a Gaussian
   (σ = 2 frames), at least 0.2 s apart and with a prominence of at least 10 %
   of the speed's 5–95 % range and at least 0.02 rad/s. Beat alignment = mean over music beats of
-  exp(−d² / (2·9)), d = frames to the nearest motion beat.
+  exp(−d² / (2·9)), d = frames to the nearest motion beat; kinematic beat alignment (the
+  paper's BA) = the mean over motion beats of the same, d = frames to the nearest music
+  beat, beside its chance level: the motion beats shifted at random.
 """
 
 from __future__ import annotations
@@ -128,6 +130,44 @@ def beat_alignment(music_beats: np.ndarray, motion_frames: np.ndarray, fps: floa
         return 0.0
     d = np.abs(beats[:, None] - motion[None, :]).min(axis=1)
     return float(np.mean(np.exp(-(d**2) / (2 * BEAT_SIGMA_FRAMES**2))))
+
+
+def kinematic_beat_alignment(
+    motion_frames: np.ndarray, music_beats: np.ndarray, fps: float
+) -> float:
+    """The paper's BA, read from the head's side: mean over its motion beats (frames)
+    of exp(−d²/(2·9)), d in frames to the nearest music beat (s). NaN without either.
+
+    `beat_alignment` (over music beats) rewards a head with many small dips: some dip
+    lies near every beat. This one asks whether the head's pauses fall on beats."""
+    motion = np.asarray(motion_frames, dtype=np.float64)
+    beats = np.sort(np.asarray(music_beats, dtype=np.float64) * fps)
+    if len(motion) == 0 or len(beats) == 0:
+        return float("nan")
+    d = np.abs(motion[:, None] - beats[None, :]).min(axis=1)
+    return float(np.mean(np.exp(-(d**2) / (2 * BEAT_SIGMA_FRAMES**2))))
+
+
+def shifted_beat_alignment(
+    motion_frames: np.ndarray,
+    music_beats: np.ndarray,
+    fps: float,
+    frames: int,
+    rng: np.random.Generator,
+    draws: int = 32,
+) -> float:
+    """`kinematic_beat_alignment` of the same motion beats shifted, all together and
+    circularly over the clip's `frames`, by a uniform random offset (mean of `draws`):
+    the same pauses with the same spacing, blind to where the beats are (chance)."""
+    motion = np.asarray(motion_frames, dtype=np.float64)
+    if len(motion) == 0 or len(music_beats) == 0 or frames < 2:
+        return float("nan")
+    offsets = rng.uniform(0.0, frames, draws)
+    return float(
+        np.mean(
+            [kinematic_beat_alignment((motion + o) % frames, music_beats, fps) for o in offsets]
+        )
+    )
 
 
 def random_direction_pose(pose: np.ndarray, rng: np.random.Generator) -> np.ndarray:

@@ -228,6 +228,62 @@ def truth_for(item: Item, n_frames: int, fps: float = FPS) -> np.ndarray:
     return truth_from_stem(load_audio(item.vocals, FEATURE_SR), FEATURE_SR, n_frames, fps)
 
 
+def head_beat_scores(
+    pose: np.ndarray, music_beats: np.ndarray, fps: float = FPS, seed: int = 0
+) -> dict[str, float]:
+    """The paper's BA read from the head's side (training.metrics.kinematic_beat_alignment)
+    against `music_beats`, and the same with the head's beats shifted at random (chance)."""
+    motion = M.motion_beats(pose, fps)
+    shifted = M.shifted_beat_alignment(
+        motion, music_beats, fps, len(pose), np.random.default_rng(seed)
+    )
+    return {
+        "head_ba": M.kinematic_beat_alignment(motion, music_beats, fps),
+        "head_ba_shifted": shifted,
+    }
+
+
+# Below this jawOpen a frame's mouth reads as shut while the voice sings; a vocal stream
+# this loud (dB from its own level) is where the mouth gate opens (core/voice_gate.py).
+SHUT = 0.05
+LOUD_DB = -30.0
+
+
+def why_below_loudness(
+    jaw: np.ndarray, labels: np.ndarray, vocal_db: np.ndarray
+) -> tuple[str, dict[str, float]]:
+    """Where the model's jaw ranks sung and unsung frames worse than the loudness does,
+    in one line: the shares of unsung frames with the mouth open, and of sung frames with
+    it shut, each split by whether the vocal stream was loud there."""
+    n = min(len(jaw), len(labels), len(vocal_db))
+    jaw, labels, loud = np.asarray(jaw[:n]), labels[:n], np.asarray(vocal_db[:n]) > LOUD_DB
+    sung, unsung = labels == SUNG, labels == UNSUNG
+    opened = unsung & (jaw >= JAW_CLOSED)
+    shut = sung & (jaw < SHUT)
+    parts = {
+        "open_unsung_loud": float((opened & loud).sum() / max(unsung.sum(), 1)),
+        "open_unsung_quiet": float((opened & ~loud).sum() / max(unsung.sum(), 1)),
+        "shut_sung_loud": float((shut & loud).sum() / max(sung.sum(), 1)),
+        "shut_sung_quiet": float((shut & ~loud).sum() / max(sung.sum(), 1)),
+    }
+    reasons = {
+        "open_unsung_loud": "the mouth opens where the lead is away but the vocal stream is "
+        "loud (backing voices, ad-libs or the band leaking into it)",
+        "open_unsung_quiet": "the mouth is still closing where the vocal stream has gone "
+        "quiet (the gate's release, a reverb tail)",
+        "shut_sung_loud": "the mouth is shut while the lead sings loudly (the model closes "
+        "it, or the lead detector takes the voice for something else)",
+        "shut_sung_quiet": "the mouth is shut while the lead sings softly (the gate closes "
+        "under -30 dB; soft words and breathy lines)",
+    }
+    worst = max(parts, key=lambda k: parts[k])
+    text = (
+        f"{reasons[worst]}: {parts[worst]:.0%} of the "
+        f"{'unsung' if worst.startswith('open') else 'sung'} frames"
+    )
+    return text, parts
+
+
 @dataclass
 class Run:
     """One way of animating an item: its curves and its scores."""
@@ -248,6 +304,13 @@ class ItemResult:
     baseline: np.ndarray  # frame RMS of the vocal stream the model heard
     baseline_scores: dict[str, float]
     stems_model: Run | None = None
+    vocal_db: np.ndarray | None = None  # the heard vocal stream's level, dB from its own
+
+    def below_loudness(self) -> str | None:
+        """Why the model's AUC is below the loudness envelope's, or None when it is not."""
+        if self.vocal_db is None or not self.model.scores["auc"] < self.baseline_scores["auc"]:
+            return None
+        return why_below_loudness(self.model.jaw, self.labels, self.vocal_db)[0]
 
     def row(self) -> dict[str, Any]:
         """Flat figures for the table and the JSON report."""
@@ -265,7 +328,9 @@ class ItemResult:
         return row
 
 
-def _run(label: str, performance: Any, labels: np.ndarray) -> Run:
+def _run(
+    label: str, performance: Any, labels: np.ndarray, music_beats: np.ndarray | None = None
+) -> Run:
     from core.face.arkit import ARKIT_INDEX
 
     jaw = np.asarray(performance.expression[:, ARKIT_INDEX["jawOpen"]], dtype=np.float64)
@@ -273,6 +338,8 @@ def _run(label: str, performance: Any, labels: np.ndarray) -> Run:
     pose = np.asarray(performance.pose, dtype=np.float64)
     fps = performance.fps
     scores = {**separation_scores(jaw, labels), **head_stats(pose, fps), **eye_stats(eye, fps)}
+    if music_beats is not None:
+        scores.update(head_beat_scores(pose, music_beats, fps))
     return Run(label, jaw, pose, eye, str(performance.meta.get("separator", "?")), scores)
 
 
@@ -286,16 +353,26 @@ def evaluate_item(
     """Animate `item` as a user would (mixture in) and, with its true stems where they
     exist, score both and the loudness baseline of the vocal stream the model heard.
     `mouth_gate=False` scores the model alone (core/voice_gate.py)."""
+    from core.audio import load_audio
     from core.generate import generate
     from core.separation import separate
 
     performance = generate(item.mix, checkpoint, separator=separator, mouth_gate=mouth_gate)
     labels = truth_for(item, performance.frames, performance.fps)
-    model = _run("model", performance, labels)
+    # The music's beats by librosa's tracker, not the engine's own that the head reads.
+    beats = M.independent_music_beats(load_audio(item.mix, 22050), 22050)
+    model = _run("model", performance, labels, beats)
     # Served from the separation cache that generate() just filled.
     heard = separate(item.mix, separator)
     baseline = frame_rms(heard.vocals, heard.sr, performance.frames, performance.fps)
-    result = ItemResult(item, labels, model, baseline, separation_scores(baseline, labels))
+    result = ItemResult(
+        item,
+        labels,
+        model,
+        baseline,
+        separation_scores(baseline, labels),
+        vocal_db=level_db(baseline),
+    )
     if true_stems and item.kind == "stems":
         on_stems = generate(
             item.mix,
@@ -318,6 +395,8 @@ MEAN_KEYS = (
     "speed",
     "blinks_per_s",
     "blink_s",
+    "head_ba",
+    "head_ba_shifted",
     "baseline_auc",
     "stems_auc",
     "stems_closed",

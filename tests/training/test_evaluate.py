@@ -112,13 +112,20 @@ def test_silence_is_where_no_voice_sings_and_backing_answers_are_kept_apart() ->
     fps, frames = 10.0, 50
     voice = np.zeros(frames)
     voice[:10] = 1  # the lead sings the first second
-    content = {"voice_activity": voice, "backing_answers": np.array([[2.0, 3.0]])}
-    silent, answers = voice_masks(content, frames, fps)
+    content = {
+        "voice_activity": voice,
+        "backing_answers": np.array([[2.0, 3.0]]),
+        "other_voices": np.array([[0.5, 1.5], [4.0, 4.5]]),  # a choir over the lead's end
+    }
+    silent, answers, others = voice_masks(content, frames, fps)
     assert answers[20:30].all() and answers.sum() == 10
     # Silence keeps the metrics' margin from the lead and from the answer alike.
     margin = int(round(SILENCE_MARGIN * fps))
     assert not silent[: 10 + margin].any() and not silent[20 - margin : 30 + margin].any()
-    assert silent[10 + margin : 20 - margin].all() and silent[30 + margin :].all()
+    # Other voices count where the lead is away (with the margin), and are not silence.
+    assert others[10 + margin : 15].all() and not others[: 10 + margin].any()
+    assert others[40:45].all() and not silent[40 - margin : 45 + margin].any()
+    assert silent[15 + margin : 20 - margin].all() and silent[30 + margin : 40 - margin].all()
     # A corpus from before backing vocals has no answers: silence is as it was.
-    old_silent, old_answers = voice_masks({"voice_activity": voice}, frames, fps)
-    assert not old_answers.any() and old_silent[10 + margin :].all()
+    old_silent, old_answers, old_others = voice_masks({"voice_activity": voice}, frames, fps)
+    assert not old_answers.any() and not old_others.any() and old_silent[10 + margin :].all()

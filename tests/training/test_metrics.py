@@ -77,6 +77,27 @@ def _pose_from_speed(speed: np.ndarray, fps: float) -> np.ndarray:
     return pose
 
 
+def test_kinematic_beat_alignment_rewards_pauses_on_beats_and_its_chance_is_shifted() -> None:
+    """The paper's BA from the head's side: pauses on the beats score ~1, pauses half a beat
+    off score ~0, below the same pauses shifted at random (chance), which is in between."""
+    fps, period = 30.0, 15  # 120 BPM
+    frames = 600
+    music = np.arange(0, frames, period) / fps
+    on = np.arange(0, frames, period)
+    off = on + period // 2
+    rng = np.random.default_rng(0)
+    assert M.kinematic_beat_alignment(on, music, fps) == pytest.approx(1.0)
+    assert M.kinematic_beat_alignment(off, music, fps) < 0.1
+    chance = M.shifted_beat_alignment(on, music, fps, frames, rng, draws=200)
+    assert 0.3 < chance < 0.7  # σ = 3 frames against 15-frame beats
+    assert M.shifted_beat_alignment(off, music, fps, frames, rng, draws=200) == pytest.approx(
+        chance, abs=0.08
+    )  # the same pauses, blind to the beat: the same chance
+    # Sparse pauses that all fall on beats still score 1 (it asks where the pauses are).
+    assert M.kinematic_beat_alignment(on[::4], music, fps) == pytest.approx(1.0)
+    assert math.isnan(M.kinematic_beat_alignment(np.zeros(0), music, fps))
+
+
 def test_motion_beats_are_the_dips_of_head_speed() -> None:
     fps = 30.0
     t = np.arange(300) / fps
