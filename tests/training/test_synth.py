@@ -139,7 +139,7 @@ def test_mouth_rests_in_silence_and_moves_when_singing(clips: list) -> None:
 
 def test_lips_close_on_bilabials(clips: list) -> None:
     """At every /p b m/, where the face shows it: MOUTH_LEAD_S before it is heard."""
-    from training.synth.clip import MOUTH_LEAD_S
+    from training.synth.visemes import MOUTH_LEAD_S
 
     checked = 0
     for clip in clips:
@@ -451,3 +451,18 @@ def test_a_screamed_lead_is_harsh_but_sings_the_same_face(with_and_without: dict
         return float(np.median(geometric / power[:, loud].mean(axis=0)))
 
     assert flatness(screamed.lead) > 3 * flatness(dry.lead)  # noise where harmonics were
+
+
+def test_a_corpus_remouthed_gets_the_mouth_a_new_synth_would_give(
+    with_and_without: dict, tmp_path: Path
+) -> None:
+    """The mouth depends only on the stored phones, notes, breaths, style and voice: made
+    again from them it is the clip's own, to the bit; the eyes are kept."""
+    from training.synth.remouth import remouthed
+
+    for name in ("off", "rap", "crowd"):
+        clip = with_and_without[name]
+        again = remouthed(clip.arrays, clip.subject, str(clip.info["voice"]))
+        np.testing.assert_array_equal(again, clip.arrays["expression"])
+    done = run_train_cli("remouth", "--data", str(tmp_path / "none"), "--out", str(tmp_path / "o"))
+    assert done.returncode == 2 and "manifest.json" in done.stderr

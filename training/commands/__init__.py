@@ -2,6 +2,7 @@
 
 COMMANDS: tuple[str, ...] = (
     "synth",
+    "remouth",
     "prepare",
     "evaluate",
     "train",

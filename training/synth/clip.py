@@ -30,12 +30,6 @@ from training.synth.trap import trap_beat
 from training.synth.visemes import mouth
 
 SAMPLE_RATE = 22050  # eSpeak NG's own rate: no resampling before WORLD
-# The lips and jaw move before the sound they make: a mouth opens for a vowel and closes
-# for a /m/ ahead of its acoustic onset (visual speech leads the voice by 100–300 ms at
-# onsets, Chandrasekaran et al. 2009). Captured real faces against their own voice lead
-# too (the jaw's best lag against the voice's loudness: 0 to 200 ms on the dev videos),
-# where the performer's phones had been placed exactly on the sound.
-MOUTH_LEAD_S = 0.06
 MP3_KBPS = (64, 96, 128, 160, 192)
 
 
@@ -249,8 +243,7 @@ def make_clip(
     frames = video_frame_count(seconds, fps)
     times = np.arange(frames) / fps
     voice_range = (float(voice.low), float(voice.high))
-    # The face shows each sound a little before it is heard (MOUTH_LEAD_S).
-    expression = mouth(track.phones, track.breaths, times + MOUTH_LEAD_S, style, voice_range)
+    expression = mouth(track.phones, track.breaths, times, style, voice_range)
     look = eyes(rng, times, track.notes, style, voice_range)
     expression[:, ARKIT_INDEX["eyeBlinkLeft"]] = look.eye
     expression[:, ARKIT_INDEX["eyeBlinkRight"]] = look.eye
@@ -286,6 +279,7 @@ def make_clip(
         # Extra ground truth for the metrics and tests.
         "voice_activity": sung.astype(np.uint8),
         "breath": _frame_mask(times, track.breaths).astype(np.uint8),
+        "breaths": np.array(track.breaths, dtype=np.float64).reshape(-1, 2),
         "beats": plan.beats,
         "downbeats": plan.downbeats,
         "blinks": np.array(look.blinks, dtype=np.float64).reshape(-1, 2),

@@ -58,7 +58,29 @@ _DOMINANCE: dict[str, tuple[float, float]] = {
     "labial_glide": (1.5, 0.05),
 }
 _VOWEL_DOMINANCE = (1.0, 0.07)
-_CONSONANT_DOMINANCE = (0.5, 0.04)
+# Consonants pull the jaw toward their own (lower) target between two vowels about as
+# hard as a vowel holds it: a real singer's jaw closes a little on most syllables (1.2–1.7
+# jaw peaks per voiced second in captured faces against 0.9 in the corpus at 0.5).
+_CONSONANT_DOMINANCE = (1.0, 0.04)
+
+# How a real face moves against its own voice (captured faces on the dev videos beside this
+# corpus's truth; docs/synthetic_corpus.md, "The mouth against real faces"), and what the
+# performer takes from it:
+# - The lips and jaw move before the sound they make: a mouth opens for a vowel and closes
+#   for a /m/ ahead of its acoustic onset. Visual speech leads the voice by 100–300 ms at
+#   onsets (Chandrasekaran et al. 2009), animators set lip shapes a frame or two early, and
+#   captured jaws lead their own voice's loudness by 130–200 ms; the phones here are placed
+#   exactly on the sound, so the face shows each one MOUTH_LEAD_S early.
+# - A real jaw opens less: its 95th percentile is 0.14–0.19 in people singing softly or
+#   speaking and ~0.46 in exaggerated performers (captured, on the template's scale),
+#   against 0.52 in the corpus before. JAW_GAIN scales every target's opening (jaw and the
+#   lips' opening with it), and the jaw follows a note's loudness less (LOUDNESS_SHARE): the
+#   corpus's jaw had followed its voice's loudness with r 0.74, a captured one 0.1–0.45.
+MOUTH_LEAD_S = 0.10
+JAW_GAIN = 0.65
+LOUDNESS_SHARE = 0.15
+_OPENING = ("jawOpen", "mouthLowerDownLeft", "mouthLowerDownRight", "mouthUpperUpLeft",
+            "mouthUpperUpRight")  # fmt: skip
 
 
 def _vector(target: dict[str, float]) -> np.ndarray:
@@ -93,10 +115,11 @@ def _segments(
         for fraction, klass in articulation(p.name):
             d = (p.end - p.start) * fraction
             v = _VECTORS[klass].copy()
+            v[[ARKIT_INDEX[n] for n in _OPENING]] *= JAW_GAIN
             if klass in VOWEL_CLASSES:
                 # Louder and higher notes open the jaw wider; the style sets the scale.
                 v[ARKIT_INDEX["jawOpen"]] *= style.mouth_scale * (
-                    0.75 + 0.35 * p.loudness + 0.25 * height
+                    1.0 - LOUDNESS_SHARE + LOUDNESS_SHARE * p.loudness + 0.25 * height
                 )
                 v[ARKIT_INDEX["mouthSmileLeft"]] += style.smile * 0.5
                 v[ARKIT_INDEX["mouthSmileRight"]] += style.smile * 0.5
@@ -134,7 +157,9 @@ def mouth(
     style: SingerStyle,
     voice_range: tuple[float, float],
 ) -> np.ndarray:
-    """(T, 52) expression at `times` (only the mouth, brows and cheeks; eyes come later)."""
+    """(T, 52) expression at `times` (only the mouth, brows and cheeks; eyes come later);
+    the face shows each sound MOUTH_LEAD_S before it is heard."""
+    times = np.asarray(times, dtype=np.float64) + MOUTH_LEAD_S
     seconds = float(times[-1]) if len(times) else 0.0
     starts, ends, vectors, classes = _segments(phones, breaths, seconds, style, *voice_range)
     alpha = np.array(
