@@ -79,6 +79,10 @@ class TrainOptions:
     # without moving its lips or eyes.
     init: Path | None = None
     only: str | None = None
+    # The share of training crops whose pose head hears another crop's audio (its own
+    # beat phase and subject kept): a head trained so keeps the beat from the phase
+    # where a song's sound is unlike the corpus's. 0: every crop hears its own.
+    pose_audio_swap: float = 0.0
 
 
 @dataclass
@@ -112,13 +116,16 @@ def learning_rate(base: float, step: int, total: int) -> float:
 
 
 def batch_losses(
-    model: nn.Module, batch: Batch, expression_scale: torch.Tensor
+    model: nn.Module,
+    batch: Batch,
+    expression_scale: torch.Tensor,
+    pose_audio_from: torch.Tensor | None = None,
 ) -> tuple[dict[str, torch.Tensor], Any]:
     """The paper's reconstruction terms of one batch, with L_adv at 0 (`_step` adds it).
 
     Expression and pose are compared in normalised units (see normalization.py).
     """
-    out = model(batch.streams, batch.subject, batch.initial_pose, batch.rhythm)
+    out = model(batch.streams, batch.subject, batch.initial_pose, batch.rhythm, pose_audio_from)
     cols = EXPRESSION_COLUMNS.to(out.expression.device)
     scale = expression_scale.to(out.expression.device)[cols]
     terms = {
@@ -524,7 +531,9 @@ def _train_epoch(
             run.normalization,
             rhythm=corpus.config.rhythm_source,
         )
-        terms = _step(run.nets, batch.to(run.proc.device), run.expression_scale)
+        batch = batch.to(run.proc.device)
+        swap = _pose_audio_from(len(batch.subject), run.options.pose_audio_swap, batch.pose)
+        terms = _step(run.nets, batch, run.expression_scale, swap)
         for key, value in terms.items():
             sums[key] = sums.get(key, 0.0) + value
         step += 1
@@ -538,10 +547,26 @@ def _train_epoch(
     }
 
 
-def _step(nets: Networks, batch: Batch, expression_scale: torch.Tensor) -> dict[str, float]:
+def _pose_audio_from(size: int, share: float, like: torch.Tensor) -> torch.Tensor | None:
+    """For TrainOptions.pose_audio_swap: each crop's own index, or (with chance `share`)
+    its neighbour's in the batch; None when nothing is swapped. Drawn from torch's seeded
+    generator, so a run is as reproducible as without it."""
+    if share <= 0.0 or size < 2:
+        return None
+    own = torch.arange(size, device=like.device)
+    swapped = torch.rand(size, device=like.device) < share
+    return torch.where(swapped, (own + 1) % size, own)
+
+
+def _step(
+    nets: Networks,
+    batch: Batch,
+    expression_scale: torch.Tensor,
+    pose_audio_from: torch.Tensor | None = None,
+) -> dict[str, float]:
     """One update of the discriminator (if any) and the generator."""
     model, discriminator = nets.train_model, nets.train_disc
-    terms, out = batch_losses(model, batch, expression_scale)
+    terms, out = batch_losses(model, batch, expression_scale, pose_audio_from)
     result = {}
     if discriminator is not None and nets.opt_d is not None:
         # One forward over real and generated sequences, so DDP sees one pass per backward.
@@ -608,6 +633,8 @@ def _save(
     if options.init is not None:  # where the weights it did not train come from
         meta["init"] = Path(options.init).name
         meta["only"] = options.only
+    if options.pose_audio_swap > 0:
+        meta["pose_audio_swap"] = options.pose_audio_swap
     atomic_torch_save(checkpoint_dict(nets.model, run.normalization, meta), out)
     discriminator = nets.discriminator
     state = {

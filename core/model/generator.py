@@ -126,13 +126,19 @@ class MusicFaceGenerator(nn.Module):
         tasks: TaskFeatures,
         initial_pose: torch.Tensor | None = None,
         rhythm: torch.Tensor | None = None,
+        pose_audio_from: torch.Tensor | None = None,
     ) -> GeneratorOutput:
         """EGN, PGN (or MLP pose) and the long-closure MLP of ESGN.
 
         rhythm (B, T, rhythm_dim): the beat phase of core/rhythm.py; None reads as
-        no tempo (zeros), as for a song without beats.
+        no tempo (zeros), as for a song without beats. pose_audio_from (B,): for each
+        batch item, the item whose audio features its pose head reads (its subject code
+        and beat phase stay its own); training's augmentation, None at inference.
         """
         pose_in = tasks.inputs["pose"]
+        if pose_audio_from is not None:
+            audio = pose_in.shape[-1] - self.config.n_subjects
+            pose_in = torch.cat([pose_in[pose_audio_from, :, :audio], pose_in[..., audio:]], -1)
         if self.config.rhythm_dim:
             if rhythm is None:
                 rhythm = pose_in.new_zeros(*pose_in.shape[:2], self.config.rhythm_dim)
@@ -150,10 +156,12 @@ class MusicFaceGenerator(nn.Module):
         subject: torch.Tensor,
         initial_pose: torch.Tensor | None = None,
         rhythm: torch.Tensor | None = None,
+        pose_audio_from: torch.Tensor | None = None,
     ) -> GeneratorOutput:
         """streams: 1 or 2 tensors (B, T, 39, 26); subject (B,); initial_pose (B, 2, 6) or
-        None; rhythm (B, T, rhythm_dim) or None."""
-        return self.decode(self.task_features(streams, subject), initial_pose, rhythm)
+        None; rhythm (B, T, rhythm_dim) or None; pose_audio_from: see `decode`."""
+        tasks = self.task_features(streams, subject)
+        return self.decode(tasks, initial_pose, rhythm, pose_audio_from)
 
 
 def attention_curves(attention: dict[str, torch.Tensor], feature_dim: int) -> torch.Tensor:

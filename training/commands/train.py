@@ -71,6 +71,22 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="with --init: train this task's path (its ATM and head) afresh and keep every "
         "other weight as CKPT has it, e.g. a new pose head on a model's lips and eyes",
     )
+    parser.add_argument(
+        "--pose-audio-swap",
+        type=_share,
+        default=0.0,
+        metavar="SHARE",
+        help="the share of crops whose pose head hears another crop's audio while keeping "
+        "its own beat phase (default 0): the head learns to keep the beat from the phase "
+        "alone where a song sounds unlike the training data",
+    )
+
+
+def _share(text: str) -> float:
+    value = float(text)
+    if not 0.0 <= value <= 1.0:
+        raise argparse.ArgumentTypeError("must be between 0 and 1")
+    return value
 
 
 def _echo(line: str) -> None:
@@ -109,6 +125,7 @@ def run(args: argparse.Namespace, progress: ProgressFn) -> int:
             adversarial=not args.no_adversarial,
             init=args.init,
             only=args.only,
+            pose_audio_swap=args.pose_audio_swap,
         ),
         progress=progress,
         echo=_echo,
