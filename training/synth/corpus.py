@@ -21,6 +21,7 @@ children cheap and safe to fork whatever threads the parent runs.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator, Sequence
 from dataclasses import asdict
 from multiprocessing import get_context
@@ -45,8 +46,13 @@ def split_of(index: int, songs: int, test_fraction: float) -> str:
     return "test" if index >= songs - n_test else "train"
 
 
-def _clip_job(args: tuple[int, int, tuple[float, float], str, Realism | None]) -> Clip:
-    return make_clip(*args)
+def _clip_job(args: tuple[int, int, tuple[float, float], str, Realism | None]) -> Clip | str:
+    """The clip, or why it could not be made (one line): a rare draw that the synthesis
+    cannot sing must not end an hour-long corpus."""
+    try:
+        return make_clip(*args)
+    except Exception as err:  # noqa: BLE001 - reported and skipped by the caller
+        return f"clip {args[1]}: {type(err).__name__}: {err}"
 
 
 def fresh_clips(
@@ -57,7 +63,8 @@ def fresh_clips(
     stems: str = "dsp",
     realism: Realism | None = None,
 ) -> Iterator[Clip]:
-    """Clips made each in a fresh process (reproducible), yielded in `indices` order.
+    """Clips made each in a fresh process (reproducible), yielded in `indices` order; one
+    that cannot be made is skipped with its reason on stderr.
 
     `stems` names the separator of the features (separator.py). The cheap ones
     run in the worker; Spleeter runs here, in this process, one clip at a time
@@ -69,6 +76,9 @@ def fresh_clips(
     jobs = [(seed, i, seconds_range, in_worker, realism) for i in indices]
     with ctx.Pool(processes=max(1, workers), maxtasksperchild=1) as pool:
         for clip in pool.imap(_clip_job, jobs):
+            if isinstance(clip, str):
+                print(f"skipped {clip}", file=sys.stderr, flush=True)
+                continue
             yield clip if in_worker == stems else add_separated_features(clip, stems)
 
 
@@ -115,8 +125,9 @@ def write_corpus(
     for k, clip in enumerate(clips):
         entries.append(_write_clip(clips_dir, clip))
         progress("synth", (k + 1) / songs)
-    for i, entry in enumerate(entries):
-        entry["split"] = split_of(i, songs, test_fraction)
+    for entry in entries:
+        # By the clip's own index, so a skipped clip moves no other into the test split.
+        entry["split"] = split_of(int(str(entry["id"]).rsplit("_", 1)[1]), songs, test_fraction)
         entry["source"] = SOURCE
     manifest = {
         "fps": VIDEO_FPS,
