@@ -319,6 +319,8 @@ def sing(
         previous_end = line_phones[-1].end
     for line_audio, line_start in lines:
         i = int(round(line_start * sr))
+        if i < 0:  # a first line whose opening consonants start before the song does
+            line_audio, i = line_audio[-i:], 0
         m = min(len(line_audio), n - i)
         audio[i : i + m] += line_audio[:m]
     sung = np.abs(audio) > 0
