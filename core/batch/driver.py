@@ -153,6 +153,7 @@ class BatchDriver:
         from distributed import as_completed
 
         self.client = client
+        self._check_models()
         client.subscribe_topic(tasks.TOPIC, self._event)
         self._completed = as_completed()
         try:
@@ -170,6 +171,19 @@ class BatchDriver:
             client.unsubscribe_topic(tasks.TOPIC)
             self._sort()
         return self.outcomes
+
+    def _check_models(self) -> None:
+        """The models load on a worker (tasks.check_models) before any song is sent."""
+        from distributed import wait
+
+        from core.errors import BadInput, MissingModel, MusicFaceError
+
+        checked = self.client.submit(tasks.check_models, self.settings, pure=False, retries=1)
+        wait(checked)
+        result = self._result(checked)
+        if isinstance(result, Failed):
+            error = {"bad_input": BadInput, "missing_model": MissingModel}.get(result.kind)
+            raise (error or MusicFaceError)(result.reason)
 
     def _sort(self) -> None:
         self.outcomes.sort(key=lambda outcome: self._order[outcome.song.folder])

@@ -64,27 +64,25 @@ def _digest(fields: dict[str, object]) -> str:
 
 
 def prepare(settings: BatchSettings) -> tuple[BatchSettings, Fingerprints]:
-    """Check the models and files every song needs (so a missing checkpoint is one error
-    up front, not one per song) and fingerprint the outputs."""
-    from core.checkpoints import load_checkpoint
+    """Check the options and files every song needs (a missing checkpoint is one error up
+    front, not one per song) and fingerprint the outputs. Reads files, loads no model: the
+    models are loaded and checked on a worker (tasks.check_models), where torch runs."""
+    from core.asset_files import DEFAULT_CHECKPOINT
 
     if settings.fps is not None and not settings.fps > 0:
         raise BadInput(f"--fps must be positive, got {settings.fps}")
     if settings.frames_per_task < 1:
         raise BadInput(f"--frames-per-task must be positive, got {settings.frames_per_task}")
-    loaded = load_checkpoint(settings.checkpoint, device="cpu")
-    if not 0 <= settings.subject < loaded.model.config.n_subjects:
-        raise BadInput(
-            f"subject {settings.subject} is out of range: this checkpoint knows subjects "
-            f"0..{loaded.model.config.n_subjects - 1}"
-        )
+    if settings.subject < 0 or settings.seed < 0:
+        raise BadInput("--subject and --seed must be 0 or more")
+    checkpoint = _model_file(settings.checkpoint, DEFAULT_CHECKPOINT, "checkpoint")
     # A task renders whole segments, so that its frames are encoded as one render's.
     per_task = -(-settings.frames_per_task // settings.segment_frames) * settings.segment_frames
-    settings = replace(settings, checkpoint=loaded.path.resolve(), frames_per_task=per_task)
+    settings = replace(settings, checkpoint=checkpoint, frames_per_task=per_task)
     take = _digest(
         {
             "engine": core.__version__,
-            "checkpoint": loaded.checkpoint_id,
+            "checkpoint": file_sha256(checkpoint),
             **{k: getattr(settings, k) for k in ("separator", "subject", "seed", "mouth_gate")},
             "fps": settings.fps,
         }
@@ -97,20 +95,30 @@ def prepare(settings: BatchSettings) -> tuple[BatchSettings, Fingerprints]:
     return settings, Fingerprints(take=take, video=video, blend=blend)
 
 
-def _prepare_video(settings: BatchSettings, take: str) -> tuple[BatchSettings, str]:
-    from core.photoreal.render_video import CHUNK, check_size
-    from core.photoreal.renderer_file import DEFAULT_RENDERER, load_renderer
+def _model_file(path: Path | None, default: Path, what: str) -> Path:
+    if path is None:
+        if not default.is_file():
+            raise MissingModel(
+                f"the shipped {what} {default.name} is missing (a partial checkout?)"
+            )
+        return default
+    if not path.is_file():
+        raise BadInput(f"{what} not found: {path}")
+    return path.resolve()
 
-    renderer = load_renderer(settings.renderer)
-    size = int(settings.size or renderer.size)
-    check_size(size)
-    if settings.segment_frames % CHUNK:
-        raise BadInput(f"segment frames must be a multiple of {CHUNK}")
-    path = (settings.renderer or DEFAULT_RENDERER).resolve()
-    settings = replace(settings, renderer=path, size=size)
+
+def _prepare_video(settings: BatchSettings, take: str) -> tuple[BatchSettings, str]:
+    from core.asset_files import DEFAULT_RENDERER
+    from core.photoreal.segments import check_size
+
+    if settings.size is not None:
+        check_size(settings.size)
+    renderer = _model_file(settings.renderer, DEFAULT_RENDERER, "renderer")
+    settings = replace(settings, renderer=renderer)
+    # No size given: the renderer's own, which its content (fingerprinted) fixes.
     codec = {"quality": QUALITY, "options": ENCODER_OPTIONS, "segment": settings.segment_frames}
     return settings, _digest(
-        {"take": take, "renderer": file_sha256(path), "size": size, "codec": codec}
+        {"take": take, "renderer": file_sha256(renderer), "size": settings.size, "codec": codec}
     )
 
 

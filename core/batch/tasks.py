@@ -96,6 +96,26 @@ def _output(folder: Path, name: str, fingerprint: str, **facts: Any) -> dict[str
     }
 
 
+def check_models(settings: BatchSettings) -> dict[str, Any] | Failed:
+    """Load the checkpoint (and the renderer) as the songs' tasks will, before any song:
+    a file that is not a model, or a subject it does not know, is one error for the batch."""
+    _started("", "check")
+    try:
+        loaded = _generator(str(settings.checkpoint), settings.device)
+        subjects = loaded.model.config.n_subjects
+        if not 0 <= settings.subject < subjects:
+            return Failed(
+                f"subject {settings.subject} is out of range: this checkpoint knows subjects "
+                f"0..{subjects - 1}",
+                "bad_input",
+            )
+        if settings.photoreal:
+            _renderer(str(settings.renderer), settings.device)
+    except MusicFaceError as err:
+        return Failed(str(err), err.kind)
+    return {"subjects": subjects}
+
+
 def make_take(
     song: str, folder: str, settings: BatchSettings, fingerprint: str
 ) -> dict[str, Any] | Failed:
@@ -146,10 +166,10 @@ def render_range(
         performance = Performance.load(take)
         renderer = _renderer(str(settings.renderer), settings.device)
         device = resolve_device(settings.device)
+        size = settings.size or renderer.size
         for start, stop in ranges:
             path = folder / f"{start:08d}.mp4"
             if not path.is_file():
-                assert settings.size is not None
                 progress = _frame_events(song, start, stop)
                 render_segment(
                     performance,
@@ -157,7 +177,7 @@ def render_range(
                     start,
                     stop,
                     path,
-                    size=settings.size,
+                    size=size,
                     device=device,
                     progress=progress,
                 )

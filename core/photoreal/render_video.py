@@ -23,7 +23,13 @@ from core.errors import BadInput
 from core.face.model import FaceModel
 from core.performance import Performance
 from core.photoreal.renderer_file import LoadedRenderer
-from core.photoreal.segments import SEGMENT_FRAMES, encode_segment, join_segments, segment_ranges
+from core.photoreal.segments import (
+    SEGMENT_FRAMES,
+    check_size,
+    encode_segment,
+    join_segments,
+    segment_ranges,
+)
 from core.progress import ProgressFn, no_progress, scaled
 
 LABEL = "AI-generated"
@@ -164,11 +170,6 @@ def video_tags(renderer: LoadedRenderer) -> list[str]:
     for key, value in metadata.items():
         tags += ["-metadata", f"{key}={value}"]
     return tags
-
-
-def check_size(size: int) -> None:
-    if size < 64 or size % 16:
-        raise BadInput(f"--size must be a multiple of 16 and at least 64, got {size}")
 
 
 def check_video_output(out: Path) -> None:

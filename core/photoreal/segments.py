@@ -34,6 +34,12 @@ QUALITY = 8  # imageio-ffmpeg's scale: CRF 10 for libx264
 ENCODER_OPTIONS = ("-bf", "0", "-threads", "2")
 
 
+def check_size(size: int) -> None:
+    """A frame size the encoder takes as it is (16-pixel macroblocks) and the renderer can make."""
+    if size < 64 or size % 16:
+        raise BadInput(f"--size must be a multiple of 16 and at least 64, got {size}")
+
+
 def segment_ranges(frames: int, segment_frames: int = SEGMENT_FRAMES) -> list[tuple[int, int]]:
     """[start, stop) of each segment of a take of `frames` frames."""
     if segment_frames < 1:

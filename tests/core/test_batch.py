@@ -102,6 +102,12 @@ class Events:
         ]
 
 
+def _torch_threads() -> int:
+    import torch
+
+    return torch.get_num_threads()
+
+
 def by_song(outcomes: list[Outcome]) -> dict[str, Outcome]:
     return {o.song.folder: o for o in outcomes}
 
@@ -127,6 +133,8 @@ def test_three_songs_on_two_workers_then_a_rerun_does_no_work(
         assert take.frames == int(np.ceil(seconds * 30))
         assert take.meta["song_sha256"] == load_record(folder, take.meta["song_sha256"]).song_sha256
         assert sorted(p.name for p in folder.iterdir()) == ["record.json", "take.npz"]
+    # Each worker's torch has its share of the cores, no more.
+    assert set(cluster.client.run(_torch_threads).values()) == {cluster.threads}
     stamps = {p: p.stat().st_mtime_ns for p in (tmp_path / "out").rglob("*") if p.is_file()}
 
     again = Events()
@@ -185,7 +193,7 @@ def test_a_killed_workers_song_is_redone_on_the_other_worker(
 
     assert Performance.load(tmp_path / "out" / "long" / "take.npz").frames == 600
     assert not [p for p in (tmp_path / "out").rglob(".*") if p.is_file()]  # no partial file
-    cluster.client.wait_for_workers(2, timeout=60)  # the killed one is back for the next test
+    cluster.client.wait_for_workers(2, timeout=300)  # the killed one is back for the next test
 
 
 def test_a_song_whose_worker_dies_twice_fails_and_a_rerun_does_only_it(
@@ -201,7 +209,7 @@ def test_a_song_whose_worker_dies_twice_fails_and_a_rerun_does_only_it(
     assert outcomes["short"].status == "done"
     assert outcomes["long"].status == "failed" and "worker died" in (outcomes["long"].reason or "")
     assert not (tmp_path / "out" / "long" / "take.npz").exists()
-    cluster.client.wait_for_workers(2, timeout=60)
+    cluster.client.wait_for_workers(2, timeout=300)
 
     rerun = Events()
     outcomes = by_song(
@@ -508,3 +516,25 @@ def test_an_existing_dask_cluster_runs_the_batch(settings: BatchSettings, tmp_pa
         for process in reversed(started):
             process.terminate()
             process.wait(timeout=30)
+
+
+def test_a_model_that_cannot_run_the_songs_is_one_error_before_any_song(
+    cluster: Cluster, settings: BatchSettings, tmp_path: Path
+) -> None:
+    from core.errors import BadInput
+
+    songs = songs_in(tmp_path / "songs", {"one": 1.0})
+    (tmp_path / "not_a_model.pt").write_bytes(b"nope")
+    for wrong in (
+        replace(settings, subject=9),
+        replace(settings, checkpoint=tmp_path / "not_a_model.pt"),
+    ):
+        prepared, fingerprints = prepare(wrong)
+        events = Events()
+        with pytest.raises(BadInput):
+            run_batch(
+                cluster.client, songs, tmp_path / "out", prepared, fingerprints, on_event=events
+            )
+        assert [m["task"] for m in events.starts()] == []  # no song was sent
+    with pytest.raises(BadInput, match="checkpoint not found"):
+        prepare(replace(settings, checkpoint=tmp_path / "absent.pt"))
