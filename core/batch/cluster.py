@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
 import sys
+import threading
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -60,14 +62,21 @@ except ImportError:  # pragma: no cover - `make setup` installs distributed
 class EngineThreads(WorkerPlugin):
     """Sets each worker's torch threads when it starts (a restarted worker too). Before
     torch is loaded that is its environment, which torch reads when the first task imports
-    it: importing torch here would make every worker's start (and restart) seconds slower."""
+    it: importing torch here would make every worker's start (and restart) seconds slower.
+
+    `local`: the worker is a child of `musicface batch`, in its terminal's process group, so
+    a Ctrl-C reaches it too; the batch cancels and closes its workers itself, and a worker's
+    own KeyboardInterrupt would only print a traceback."""
 
     name = "musicface-engine-threads"
 
-    def __init__(self, threads: int | None) -> None:
+    def __init__(self, threads: int | None, local: bool = False) -> None:
         self.threads = threads
+        self.local = local
 
     def setup(self, worker: Any) -> None:
+        if self.local and threading.current_thread() is threading.main_thread():
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
         threads = self.threads or int(os.environ.get(THREADS_ENV) or 0)
         if not threads:
             return
@@ -125,7 +134,7 @@ def start_local(workers: int | None = None, dashboard: bool = True) -> Cluster:
             env=_threads_environment(threads),
         )
     client = distributed.Client(local)
-    client.register_plugin(EngineThreads(threads))
+    client.register_plugin(EngineThreads(threads, local=True))
     link = client.dashboard_link if dashboard and _has_dashboard() else None
     return Cluster(client, local, workers, threads, link)
 

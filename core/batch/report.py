@@ -3,7 +3,7 @@
 Exit codes: 0 when every song is done (made now or skipped as finished); 4 when some
 songs failed and the others are done (a partial batch: report.json says which and why,
 and a rerun does only those); when every song failed, the code of their error (2 bad
-input, 3 missing model) if they share one, else 1.
+input, 3 missing model) if they share one, else 1; 130 after a Ctrl-C.
 """
 
 from __future__ import annotations
@@ -19,9 +19,12 @@ from core.errors import exit_code_of
 
 REPORT = "report.json"
 PARTIAL = 4  # some songs failed, the others are done
+CANCELLED = 130  # Ctrl-C, as for every command
 
 
 def exit_code(outcomes: list[Outcome]) -> int:
+    if any(o.status == "cancelled" for o in outcomes):
+        return CANCELLED
     failed = [o for o in outcomes if o.status != "done" and o.status != "skipped"]
     if not failed:
         return 0

@@ -116,12 +116,16 @@ def run(args: argparse.Namespace, progress: ProgressFn) -> int:
     display = _display(args, progress, len(songs), settings.photoreal)
     started = time.monotonic()
     facts: dict[str, object] = {"out": str(args.out.resolve()), "scheduler": None, "workers": 0}
+    driver = BatchDriver(args.out, settings, fingerprints, display)
     try:
-        driver = BatchDriver(args.out, settings, fingerprints, display)
         if driver.plan(songs):
             facts = _run(args, driver, display, len(songs), started)
         else:
             display.note(f"all {len(songs)} songs are finished: nothing to do")
+    except KeyboardInterrupt:
+        display.close()
+        print(summary_table(driver.outcomes, time.monotonic() - started), file=sys.stderr)
+        raise
     finally:
         display.close()
         lock.close()

@@ -367,6 +367,7 @@ def test_exit_codes_tell_all_done_partial_and_all_failed() -> None:
     assert exit_code([done, bad]) == PARTIAL
     assert exit_code([bad, bad]) == 2 and exit_code([missing]) == 3
     assert exit_code([bad, missing]) == 1
+    assert exit_code([done, Outcome(song, "cancelled")]) == 130
 
 
 def test_the_command_line_reports_a_partial_batch_and_resumes(
@@ -538,3 +539,36 @@ def test_a_model_that_cannot_run_the_songs_is_one_error_before_any_song(
         assert [m["task"] for m in events.starts()] == []  # no song was sent
     with pytest.raises(BadInput, match="checkpoint not found"):
         prepare(replace(settings, checkpoint=tmp_path / "absent.pt"))
+
+
+def test_a_render_range_keeps_the_segments_an_earlier_attempt_finished(
+    settings: BatchSettings, tmp_path: Path
+) -> None:
+    """What a killed render left finished is not rendered again (in this process: the
+    task is a plain function)."""
+    from core.batch.tasks import render_range
+    from core.performance import Performance
+
+    frames = 32
+    t = np.arange(frames) / 30
+    expression = np.zeros((frames, 52), np.float32)
+    expression[:, 24] = 0.5 + 0.5 * np.sin(2 * np.pi * t)
+    take = Performance(
+        fps=30.0,
+        expression=expression,
+        pose=np.zeros((frames, 6), np.float32),
+        eye_long=np.zeros(frames),
+        eye_blink=np.zeros(frames),
+        meta={},
+    ).save(tmp_path / "take.npz")
+    prepared, _ = prepare(replace(settings, photoreal=True, size=64, segment_frames=16))
+    segments = tmp_path / "song" / ".segments" / "key"
+    segments.mkdir(parents=True)
+    assert render_range(str(take), str(segments), [(0, 16)], prepared) == [
+        str(segments / "00000000.mp4")
+    ]
+    first = (segments / "00000000.mp4").stat().st_mtime_ns
+    done = render_range(str(take), str(segments), [(0, 16), (16, 32)], prepared)
+    assert done == [str(segments / "00000000.mp4"), str(segments / "00000016.mp4")]
+    assert (segments / "00000000.mp4").stat().st_mtime_ns == first
+    assert sorted(p.name for p in segments.iterdir()) == ["00000000.mp4", "00000016.mp4"]
