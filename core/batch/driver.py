@@ -69,6 +69,7 @@ class _SongRun:
     take: dict[str, Any] | None = None
     ranges: dict[int, list[str] | None] = field(default_factory=dict)
     failure: tuple[str, Failed] | None = None
+    finished: bool = False
 
     def fail(self, stage: str, failed: Failed) -> None:
         if self.failure is None:  # the first reason is the one to fix
@@ -153,19 +154,19 @@ class BatchDriver:
         from distributed import as_completed
 
         self.client = client
-        self._check_models()
         client.subscribe_topic(tasks.TOPIC, self._event)
         self._completed = as_completed()
         try:
+            self._check_models()
             for run in self._runs:
                 self._start(run)
             for future in self._completed:
                 self._on_done(future)
         except KeyboardInterrupt:
             client.cancel(list(self._futures))
-            runs = {id(run): run for run, _, _ in self._futures.values()}
-            for run in runs.values():
-                self._finish(run, cancelled=True)
+            for run in self._runs:
+                if not run.finished:
+                    self._finish(run, cancelled=True)
             raise
         finally:
             client.unsubscribe_topic(tasks.TOPIC)
@@ -219,9 +220,9 @@ class BatchDriver:
         run.folder.mkdir(parents=True, exist_ok=True)
         record = run.record
         run.take = record.finished("take", self.fingerprints.take, run.folder)
-        sweep(
-            run.folder, self._segments_name(run) if run.take and self.fingerprints.video else None
-        )
+        # What a killed run left half-made goes; the segments of this very take stay.
+        keep = self._segments_name(run) if run.take and self.fingerprints.video else None
+        sweep(run.folder, keep)
         record.status, record.reason, record.stage = "working", None, None
         if run.take is None:
             self._submit(
@@ -330,6 +331,7 @@ class BatchDriver:
             run.fail("record", Failed(f"cannot write its record: {err}", "internal"))
 
     def _finish(self, run: _SongRun, cancelled: bool = False) -> None:
+        run.finished = True
         record = run.record
         if cancelled:
             outcome = Outcome(run.song, "cancelled", "cancelled before it finished")
