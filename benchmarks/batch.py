@@ -189,15 +189,16 @@ def main() -> None:
                 ("batch --photoreal, 1 worker", lambda tag: batch(short, scratch, 1, flags, tag)),
                 ("batch --photoreal, 2 workers", lambda tag: batch(short, scratch, 2, flags, tag)),
             ]
-        results: dict[str, float] = {}
-        for name, measure in cases:
-            times = []
-            for i in range(args.repeat):
+        # Repeats go round all cases in turn, so that a change in the machine's load falls
+        # on every case alike.
+        times: dict[str, list[float]] = {name: [] for name, _ in cases}
+        for i in range(args.repeat):
+            for index, (name, measure) in enumerate(cases):
                 before = load()
-                seconds = measure(f"{len(results)}-{i}")  # type: ignore[operator]
-                times.append(seconds)
+                seconds = measure(f"{index}-{i}")  # type: ignore[operator]
+                times[name].append(seconds)
                 print(f"  {name}: {seconds:.1f} s (load before {before}, after {load()})")
-            results[name] = statistics.median(times)
+        results = {name: statistics.median(values) for name, values in times.items()}
         print()
         print("| run | seconds | songs/min | speed-up |")
         print("|---|---:|---:|---:|")
