@@ -84,7 +84,10 @@ def run_timed(argv: list[str], env: dict[str, str]) -> float:
     return seconds
 
 
-def batch(songs: Path, scratch: Path, workers: int, photoreal: list[str], tag: str) -> float:
+def batch(
+    songs: Path, scratch: Path, workers: int, photoreal: list[str], tag: str
+) -> tuple[float, float]:
+    """The whole command's seconds, and report.json's run_seconds (cluster up to last song)."""
     out = scratch / f"out-{tag}"
     env = fresh_cache(scratch / f"cache-{tag}")
     argv = [
@@ -105,10 +108,10 @@ def batch(songs: Path, scratch: Path, workers: int, photoreal: list[str], tag: s
     seconds = run_timed(argv, env)
     report = json.loads((out / "report.json").read_text())
     assert report["counts"] == {"done": len(report["songs"])}, report["counts"]
-    return seconds
+    return seconds, report["run_seconds"]
 
 
-def sequential_cli(songs: Path, scratch: Path, tag: str) -> float:
+def sequential_cli(songs: Path, scratch: Path, tag: str) -> tuple[float, None]:
     """One `musicface generate` process per song, as a shell loop runs them."""
     env = fresh_cache(scratch / f"cache-{tag}")
     (scratch / tag).mkdir()
@@ -127,10 +130,10 @@ def sequential_cli(songs: Path, scratch: Path, tag: str) -> float:
             str(out),
         ]
         total += run_timed(argv, env)
-    return total
+    return total, None
 
 
-def sequential_in_process(songs: Path, scratch: Path, tag: str) -> float:
+def sequential_in_process(songs: Path, scratch: Path, tag: str) -> tuple[float, None]:
     """`generate()` + save for each song in one warm process (child), all cores' threads."""
     env = fresh_cache(scratch / f"cache-{tag}")
     code = (
@@ -151,7 +154,13 @@ def sequential_in_process(songs: Path, scratch: Path, tag: str) -> float:
     done = subprocess.run(argv, cwd=REPOSITORY, env=env, capture_output=True, text=True)
     if done.returncode != 0:
         raise SystemExit(done.stderr)
-    return float(done.stdout.strip().splitlines()[-1])
+    return float(done.stdout.strip().splitlines()[-1]), None
+
+
+def _rate(values: list[float], songs: int) -> tuple[float, float]:
+    """The median seconds and its songs per minute."""
+    seconds = statistics.median(values)
+    return seconds, 60 * songs / seconds
 
 
 def main() -> None:
@@ -166,7 +175,10 @@ def main() -> None:
     args = parser.parse_args()
 
     cores = len(os.sched_getaffinity(0))
-    print(f"{cores} cores; {args.songs} songs of {args.seconds:g} s; load average {load()}")
+    print(
+        f"{cores} cores; {args.songs} songs of {args.seconds:g} s; load average {load()}",
+        flush=True,
+    )
     scratch = Path(tempfile.mkdtemp(prefix="musicface-bench-batch-"))
     try:
         songs = write_songs(scratch / "songs", args.songs, args.seconds)
@@ -192,23 +204,35 @@ def main() -> None:
         # Repeats go round all cases in turn, so that a change in the machine's load falls
         # on every case alike.
         times: dict[str, list[float]] = {name: [] for name, _ in cases}
+        inside: dict[str, list[float]] = {name: [] for name, _ in cases}
         for i in range(args.repeat):
             for index, (name, measure) in enumerate(cases):
                 before = load()
-                seconds = measure(f"{index}-{i}")  # type: ignore[operator]
+                seconds, running = measure(f"{index}-{i}")  # type: ignore[operator]
                 times[name].append(seconds)
-                print(f"  {name}: {seconds:.1f} s (load before {before}, after {load()})")
-        results = {name: statistics.median(values) for name, values in times.items()}
+                if running is not None:
+                    inside[name].append(running)
+                print(
+                    f"  {name}: {seconds:.1f} s (load {before} before, {load()} after)", flush=True
+                )
         print()
-        print("| run | seconds | songs/min | speed-up |")
-        print("|---|---:|---:|---:|")
-        for name, seconds in results.items():
+        print("| run | seconds | songs/min | speed-up | songs/min, cluster up | speed-up |")
+        print("|---|---:|---:|---:|---:|---:|")
+        for name in times:
             base = "batch, 1 worker" if "photoreal" not in name else "batch --photoreal, 1 worker"
-            speedup = results[base] / seconds
-            rate = 60 * args.songs / seconds
-            print(f"| {name} | {seconds:.1f} | {rate:.2f} | {speedup:.2f}× |")
-        if "generate() in one process" in results:
-            layer = results["batch, 1 worker"] - results["generate() in one process"]
+            seconds, rate = _rate(times[name], args.songs)
+            speedup = _rate(times[base], args.songs)[0] / seconds
+            cell = f"| {name} | {seconds:.1f} | {rate:.2f} | {speedup:.2f}× |"
+            if inside[name]:
+                running, steady = _rate(inside[name], args.songs)
+                cell += f" {steady:.2f} | {_rate(inside[base], args.songs)[0] / running:.2f}× |"
+            else:
+                cell += " | |"
+            print(cell)
+        whole = statistics.median(times["batch, 1 worker"])
+        if "generate() in one process" in times:
+            plain = statistics.median(times["generate() in one process"])
+            layer = whole - plain
             print(
                 f"\nbatch layer on 1 worker: {layer:+.1f} s for {args.songs} songs "
                 f"({layer / args.songs:+.2f} s a song) beside generate() in one process"

@@ -184,8 +184,11 @@ def _run(
         display.note(f"{left} on {cluster.workers} Dask workers{each}")
         if cluster.dashboard:
             display.note(f"Dask dashboard: {cluster.dashboard}")
+        running = time.monotonic()
         try:
             driver.run(cluster.client)
+            # From the cluster being up to the last song: the rate a long batch keeps.
+            facts["run_seconds"] = round(time.monotonic() - running, 3)
         except KeyboardInterrupt:
             facts.update(settings=describe(driver.settings))
             facts["wall_seconds"] = round(time.monotonic() - started, 3)
