@@ -17,6 +17,11 @@ generate. One worker gets all the cores' threads (torch splits each song over th
 workers get one thread each, so the speed-up is what the batch adds over torch's own
 threading. The machine's load average is printed beside every run: other jobs on the
 cores make a run slower, and the speed-up less certain.
+
+Columns: the whole command's seconds and songs per minute; the same from the cluster being
+up to the last song (report.json's run_seconds: the rate a batch of hundreds keeps, where
+start-up no longer counts); CPU seconds of every process of the run (workers and ffmpeg
+included), which other jobs on the machine do not inflate.
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -69,6 +75,13 @@ def fresh_cache(root: Path) -> dict[str, str]:
     env = dict(os.environ, MUSICFACE_CACHE=str(root))
     env.pop("OMP_NUM_THREADS", None)  # the batch sizes its workers' threads itself
     return env
+
+
+def children_cpu() -> float:
+    """CPU seconds of this process's finished children and theirs (workers, ffmpeg): what a
+    run cost the machine, whatever else shared the cores."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def load() -> str:
@@ -205,10 +218,12 @@ def main() -> None:
         # on every case alike.
         times: dict[str, list[float]] = {name: [] for name, _ in cases}
         inside: dict[str, list[float]] = {name: [] for name, _ in cases}
+        cpu: dict[str, list[float]] = {name: [] for name, _ in cases}
         for i in range(args.repeat):
             for index, (name, measure) in enumerate(cases):
-                before = load()
+                before, spent = load(), children_cpu()
                 seconds, running = measure(f"{index}-{i}")  # type: ignore[operator]
+                cpu[name].append(children_cpu() - spent)
                 times[name].append(seconds)
                 if running is not None:
                     inside[name].append(running)
@@ -216,8 +231,8 @@ def main() -> None:
                     f"  {name}: {seconds:.1f} s (load {before} before, {load()} after)", flush=True
                 )
         print()
-        print("| run | seconds | songs/min | speed-up | songs/min, cluster up | speed-up |")
-        print("|---|---:|---:|---:|---:|---:|")
+        print("| run | seconds | songs/min | speed-up | songs/min, cluster up | speed-up | CPU s |")
+        print("|---|---:|---:|---:|---:|---:|---:|")
         for name in times:
             base = "batch, 1 worker" if "photoreal" not in name else "batch --photoreal, 1 worker"
             seconds, rate = _rate(times[name], args.songs)
@@ -228,7 +243,7 @@ def main() -> None:
                 cell += f" {steady:.2f} | {_rate(inside[base], args.songs)[0] / running:.2f}× |"
             else:
                 cell += " | |"
-            print(cell)
+            print(f"{cell} {statistics.median(cpu[name]):.0f} |")
         whole = statistics.median(times["batch, 1 worker"])
         if "generate() in one process" in times:
             plain = statistics.median(times["generate() in one process"])
