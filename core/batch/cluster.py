@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from core.errors import BadInput, MissingModel
+from core.threads import THREADS_ENV  # a worker's share of the cores: torch and separation
 
 if TYPE_CHECKING:
     from distributed import Client, LocalCluster
@@ -31,7 +32,6 @@ ALLOWED_FAILURES = 1  # a task is run again once after its worker died, then it 
 # A worker's peak while one song goes through separation and the generator (a 4-minute
 # song, Spleeter in PyTorch) stays well under this; more workers than memory/this swap.
 MEMORY_PER_WORKER = 3 * 2**30
-THREADS_ENV = "MUSICFACE_TORCH_THREADS"  # a worker's torch threads on a cluster you start
 
 
 def machine_cores() -> int:
@@ -49,7 +49,7 @@ def default_workers(cores: int, memory: int) -> int:
 def _threads_environment(threads: int) -> dict[str, str]:
     # Read by OpenMP and BLAS when they load, so set before the worker imports torch;
     # passive waiting: spinning OpenMP threads took most of a core from their neighbours.
-    names = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")
+    names = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS", THREADS_ENV)
     return {**{name: str(threads) for name in names}, "OMP_WAIT_POLICY": "PASSIVE"}
 
 
@@ -82,6 +82,7 @@ class EngineThreads(WorkerPlugin):
             return
         if "torch" in sys.modules:
             sys.modules["torch"].set_num_threads(threads)
+            os.environ[THREADS_ENV] = str(threads)  # the separation's chunks read it
         else:
             os.environ.update(_threads_environment(threads))
 

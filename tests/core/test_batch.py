@@ -136,8 +136,11 @@ def test_three_songs_on_two_workers_then_a_rerun_does_no_work(
         assert take.frames == int(np.ceil(seconds * 30))
         assert take.meta["song_sha256"] == load_record(folder, take.meta["song_sha256"]).song_sha256
         assert sorted(p.name for p in folder.iterdir()) == ["record.json", "take.npz"]
-    # Each worker's torch has its share of the cores, no more.
+    # Each worker's torch, and its separation's chunks, have its share of the cores, no more.
+    from core.separation.spleeter_torch import separation_threads
+
     assert set(cluster.client.run(_torch_threads).values()) == {cluster.threads}
+    assert set(cluster.client.run(separation_threads).values()) == {cluster.threads}
     stamps = {p: p.stat().st_mtime_ns for p in (tmp_path / "out").rglob("*") if p.is_file()}
 
     again = Events()
