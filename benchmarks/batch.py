@@ -15,7 +15,8 @@ song (a shell loop). The separator is `auto` (Spleeter when its model is install
 Target (issue 25): on 2 cores, 2 workers ≥ 1.6× the songs per minute of 1 worker on
 generate. One worker gets all the cores' threads (torch splits each song over them), two
 workers get one thread each, so the speed-up is what the batch adds over torch's own
-threading. The machine's load average is printed beside every run: other jobs on the
+threading (the third batch case holds one worker to one thread, to show that part). The
+machine's load average is printed beside every run: other jobs on the
 cores make a run slower, and the speed-up less certain.
 
 Columns: the whole command's seconds and songs per minute; the same from the cluster being
@@ -98,7 +99,7 @@ def run_timed(argv: list[str], env: dict[str, str]) -> float:
 
 
 def batch(
-    songs: Path, scratch: Path, workers: int, photoreal: list[str], tag: str
+    songs: Path, scratch: Path, workers: int, photoreal: list[str], tag: str, threads: int = 0
 ) -> tuple[float, float]:
     """The whole command's seconds, and report.json's run_seconds (cluster up to last song)."""
     out = scratch / f"out-{tag}"
@@ -118,6 +119,8 @@ def batch(
         "--no-dashboard",
         *photoreal,
     ]
+    if threads:
+        argv += ["--threads-per-worker", str(threads)]
     seconds = run_timed(argv, env)
     report = json.loads((out / "report.json").read_text())
     assert report["counts"] == {"done": len(report["songs"])}, report["counts"]
@@ -198,6 +201,8 @@ def main() -> None:
         cases: list[tuple[str, object]] = [
             ("batch, 1 worker", lambda tag: batch(songs, scratch, 1, [], tag)),
             ("batch, 2 workers", lambda tag: batch(songs, scratch, 2, [], tag)),
+            # The same one worker held to one core: what the second worker adds beside it.
+            ("batch, 1 worker, 1 thread", lambda tag: batch(songs, scratch, 1, [], tag, 1)),
         ]
         if not args.skip_baselines:
             cases += [

@@ -109,8 +109,11 @@ def _distributed() -> Any:
     return distributed
 
 
-def start_local(workers: int | None = None, dashboard: bool = True) -> Cluster:
-    """A LocalCluster of `workers` processes (default: sized to the machine) on 127.0.0.1."""
+def start_local(
+    workers: int | None = None, threads: int | None = None, dashboard: bool = True
+) -> Cluster:
+    """A LocalCluster of `workers` processes (default: sized to the machine) on 127.0.0.1,
+    each with `threads` torch threads (default: its share of the cores)."""
     distributed = _distributed()
     import psutil
 
@@ -119,7 +122,9 @@ def start_local(workers: int | None = None, dashboard: bool = True) -> Cluster:
         workers = default_workers(cores, psutil.virtual_memory().total)
     if workers < 1:
         raise BadInput(f"--workers must be 1 or more, got {workers}")
-    threads = max(1, cores // workers)
+    if threads is not None and threads < 1:
+        raise BadInput(f"--threads-per-worker must be 1 or more, got {threads}")
+    threads = threads or max(1, cores // workers)
     with warnings.catch_warnings():
         # A taken dashboard port moves to a free one; the link printed is the real one.
         warnings.filterwarnings("ignore", message="Port .* is already in use")

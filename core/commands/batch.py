@@ -60,6 +60,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--workers", type=int, help="local worker processes (default: one per core)"
     )
     parser.add_argument(
+        "--threads-per-worker",
+        type=int,
+        help="torch threads of each local worker (default: its share of the cores)",
+    )
+    parser.add_argument(
         "--scheduler", help="run on an existing Dask cluster: its scheduler's tcp://HOST:PORT"
     )
     parser.add_argument("--no-dashboard", action="store_true", help="do not serve Dask's dashboard")
@@ -108,8 +113,11 @@ def run(args: argparse.Namespace, progress: ProgressFn) -> int:
     from core.batch.settings import describe, prepare
     from core.batch.songs import find_songs
 
-    if args.scheduler and args.workers is not None:
-        raise BadInput("--workers sizes the local cluster: with --scheduler its workers run")
+    if args.scheduler and (args.workers is not None or args.threads_per_worker is not None):
+        raise BadInput(
+            "--workers and --threads-per-worker size the local cluster: with --scheduler, "
+            "the cluster's own workers run"
+        )
     songs = find_songs(args.songs)
     settings, fingerprints = prepare(_settings(args))
     lock = claim(args.out)
@@ -169,7 +177,7 @@ def _run(
     cluster = (
         connect(args.scheduler)
         if args.scheduler
-        else start_local(args.workers, dashboard=not args.no_dashboard)
+        else start_local(args.workers, args.threads_per_worker, dashboard=not args.no_dashboard)
     )
     facts: dict[str, object] = {
         "out": str(args.out.resolve()),

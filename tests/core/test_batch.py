@@ -50,7 +50,7 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
         (cache / face.name).symlink_to(face)
     before = os.environ.get("MUSICFACE_CACHE")
     os.environ["MUSICFACE_CACHE"] = str(cache)
-    started = start_local(workers=2, dashboard=False)
+    started = start_local(workers=2, threads=1, dashboard=False)
     yield started
     started.close()
     if before is None:
