@@ -75,6 +75,7 @@ def fresh_cache(root: Path) -> dict[str, str]:
         (root / face.name).symlink_to(face)
     env = dict(os.environ, MUSICFACE_CACHE=str(root))
     env.pop("OMP_NUM_THREADS", None)  # the batch sizes its workers' threads itself
+    env.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # as `musicface` sets it (core/cli.py)
     return env
 
 
