@@ -16,6 +16,7 @@ from typing import Any
 
 import torch
 
+from core.asset_files import DEFAULT_CHECKPOINT
 from core.atomic_write import atomic_write
 from core.audio import file_sha256
 from core.device import resolve_device
@@ -25,7 +26,6 @@ from core.model.generator import MusicFaceGenerator
 from core.model.normalization import Normalization
 
 FORMAT = "musicface-generator/1"
-DEFAULT_CHECKPOINT = Path(__file__).resolve().parent / "assets" / "default.pt"
 
 
 @dataclass

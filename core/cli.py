@@ -99,7 +99,7 @@ def run_cli(prog: str, package: str, argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.progress == "json":
         reporter: JsonProgress | BarProgress | NoProgress = JsonProgress()
-    elif args.progress == "bar" and sys.stderr.isatty():
+    elif args.progress == "bar" and sys.stderr.isatty() and not _own_bars(modules[args.command]):
         reporter = BarProgress()
     else:
         reporter = NoProgress()
@@ -123,6 +123,11 @@ def run_cli(prog: str, package: str, argv: Sequence[str] | None = None) -> int:
     if code == 0 and done is not None and args.progress == "json":
         print(json.dumps({"done": str(done)}), flush=True)
     return code
+
+
+def _own_bars(module: ModuleType) -> bool:
+    """A command that draws its own bars (batch: songs and frames) gets no shared one."""
+    return bool(getattr(module, "OWN_BARS", False))
 
 
 def _fail(prog: str, args: argparse.Namespace, message: str, kind: str, code: int) -> int:

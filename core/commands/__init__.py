@@ -8,4 +8,5 @@ COMMANDS: tuple[str, ...] = (
     "build_template",
     "animate",
     "render",
+    "batch",
 )

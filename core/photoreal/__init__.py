@@ -8,6 +8,7 @@ and a U-Net that turn it into frames of a person (DESIGN "Photoreal pass").
     network.py     the neural texture and the U-Net (PhotorealRenderer)
     renderer_file.py  save and load a trained renderer (weights_only)
     render_video.py   a Performance -> an mp4 with the song, labelled AI-generated
+    segments.py       the codec path: fixed segments, joined without a new encode
 """
 
 # What `musicface render --help` and `musicface-train renderer` (its help and its start)

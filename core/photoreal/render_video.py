@@ -1,7 +1,9 @@
 """A Performance -> an mp4 of the renderer's person, with the song, streamed.
 
 Frames are made a few at a time and piped to the ffmpeg that imageio-ffmpeg ships, so
-a 10-minute song costs no more memory than a second of it. Every video says it is
+a 10-minute song costs no more memory than a second of it. They are encoded in fixed
+segments and joined without encoding them again (segments.py), so a render split into
+frame ranges (`musicface batch`) gives the same video as one render. Every video says it is
 synthetic: a small visible "AI-generated" label (unless turned off explicitly) and
 container metadata (comment, and a `synthetic` tag).
 """
@@ -9,18 +11,26 @@ container metadata (comment, and a `synthetic` tag).
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import torch
 
-from core.audio import ffmpeg_exe
 from core.errors import BadInput
 from core.face.model import FaceModel
 from core.performance import Performance
 from core.photoreal.renderer_file import LoadedRenderer
-from core.progress import ProgressFn, no_progress
+from core.photoreal.segments import (
+    SEGMENT_FRAMES,
+    check_size,
+    encode_segment,
+    join_segments,
+    segment_ranges,
+)
+from core.progress import ProgressFn, no_progress, scaled
 
 LABEL = "AI-generated"
 CHUNK = 8
@@ -91,25 +101,75 @@ def render_frames(
     size: int,
     device: torch.device,
     progress: ProgressFn,
+    start: int = 0,
+    stop: int | None = None,
 ):  # noqa: ANN201  (an iterator of (size, size, 3) uint8 frames)
+    """Frames [start, stop) of the take (default: all), CHUNK at a time from `start`;
+    progress is the share of that range done."""
+    stop = performance.frames if stop is None else stop
     face = FaceModel.load()
     maker = renderer.guidance_maker(face, size).to(device)
     expression = torch.from_numpy(performance.expression.copy()).to(device)
     # A take's pose is relative to rest; the renderer's rest is where its person sat.
     rest = torch.tensor(renderer.rest_pose, dtype=torch.float32)
     pose = (torch.from_numpy(performance.pose.copy()) + rest).to(device)
+    # Each frame also sees the one before it, so a range starts from the frame before its own.
     previous = torch.cat((expression[:1], expression[:-1]))
     with torch.no_grad():
-        for start in range(0, performance.frames, CHUNK):
-            stop = min(start + CHUNK, performance.frames)
-            e = expression[start:stop]
-            guidance = maker.images(maker.geometry(e, pose[start:stop]), e)
-            image, _ = renderer.model(guidance, e, previous[start:stop])
+        for a in range(start, stop, CHUNK):
+            b = min(a + CHUNK, stop)
+            e = expression[a:b]
+            guidance = maker.images(maker.geometry(e, pose[a:b]), e)
+            image, _ = renderer.model(guidance, e, previous[a:b])
             frames = (
                 (image.clamp(0, 1) * 255).round().to(torch.uint8).permute(0, 2, 3, 1).cpu().numpy()
             )
             yield from frames
-            progress("render", stop / performance.frames)
+            progress("render", (b - start) / max(stop - start, 1))
+
+
+def render_segment(
+    performance: Performance,
+    renderer: LoadedRenderer,
+    start: int,
+    stop: int,
+    path: Path,
+    *,
+    size: int,
+    label: bool = True,
+    device: torch.device | str = "cpu",
+    progress: ProgressFn = no_progress,
+) -> int:
+    """Frames [start, stop) rendered and encoded as one segment at `path` (segments.py);
+    the number of frames. `start` must be where a segment starts (a multiple of the
+    segment length, itself a multiple of CHUNK) for the video to match one render's."""
+    if start % CHUNK:
+        raise ValueError(f"a segment starts at a multiple of {CHUNK} frames, not {start}")
+    stamp = _label_image(size) if label else None
+
+    def stamped():  # noqa: ANN202
+        frames = render_frames(
+            performance, renderer, size, torch.device(device), progress, start, stop
+        )
+        for frame in frames:
+            if stamp is not None:
+                _stamp(frame, stamp)
+            yield frame
+
+    return encode_segment(stamped(), path, size, performance.fps)
+
+
+def video_tags(renderer: LoadedRenderer) -> list[str]:
+    """The container's metadata: every video says it is synthetic."""
+    metadata = {
+        "comment": METADATA_COMMENT,
+        "synthetic": "true",
+        "renderer": str(renderer.meta.get("identity", "")),
+    }
+    tags = ["-movflags", "+faststart+use_metadata_tags"]
+    for key, value in metadata.items():
+        tags += ["-metadata", f"{key}={value}"]
+    return tags
 
 
 def check_video_output(out: Path) -> None:
@@ -123,26 +183,6 @@ def check_video_output(out: Path) -> None:
         raise BadInput(f"the output is a folder: {out}")
 
 
-def _mux(
-    video: Path, song: Path, offset: float, seconds: float, out: Path, tags: list[str]
-) -> None:
-    """Copy the picture and add the song, shifted by `offset` seconds (a take sampled
-    from Blender whose song strip starts later, > 0, or earlier, < 0)."""
-    import subprocess
-
-    argv = [ffmpeg_exe(), "-nostdin", "-loglevel", "error", "-y", "-i", str(video)]
-    if offset < 0:
-        argv += ["-ss", f"{-offset:.6f}"]
-    argv += ["-i", str(song), "-map", "0:v:0", "-map", "1:a:0?", "-c:v", "copy"]
-    if offset > 0:  # silence in front (a timestamp offset alone is lost by many players)
-        argv += ["-af", f"adelay={offset * 1000:.1f}:all=1"]
-    argv += ["-c:a", "aac", "-b:a", "192k", "-t", f"{seconds:.6f}", *tags, str(out)]
-    done = subprocess.run(argv, capture_output=True, text=True, check=False)
-    if done.returncode != 0:
-        reason = (done.stderr.strip().splitlines() or ["unknown error"])[-1]
-        raise BadInput(f"cannot add the sound of {song.name}: {reason}")
-
-
 def render_video(
     performance: Performance,
     renderer: LoadedRenderer,
@@ -154,56 +194,47 @@ def render_video(
     label: bool = True,
     device: torch.device | str = "cpu",
     progress: ProgressFn = no_progress,
+    segment_frames: int = SEGMENT_FRAMES,
 ) -> RenderSummary:
     """Render `performance` into `out` (written beside, then moved into place); the
-    song starts `song_offset` seconds into the take."""
-    import imageio_ffmpeg
-
+    song starts `song_offset` seconds into the take. The frames are encoded in segments
+    of `segment_frames` and joined (segments.py), as a batch joins its frame ranges."""
     size = int(size or renderer.size)
-    if size < 64 or size % 16:
-        raise BadInput(f"--size must be a multiple of 16 and at least 64, got {size}")
+    check_size(size)
     check_video_output(out)
+    if segment_frames % CHUNK:
+        raise ValueError(f"segment_frames must be a multiple of {CHUNK}, got {segment_frames}")
+    if performance.frames < 1:
+        raise BadInput("the take has no frames")
     device = torch.device(device)
     renderer.model.to(device)
-    os.environ.setdefault("IMAGEIO_FFMPEG_EXE", str(ffmpeg_exe()))
-    partial = out.with_name(f".{out.stem}.partial{out.suffix}")
-    picture = out.with_name(f".{out.stem}.picture{out.suffix}")
-    stamp = _label_image(size) if label else None
-    metadata = {
-        "comment": METADATA_COMMENT,
-        "synthetic": "true",
-        "renderer": str(renderer.meta.get("identity", "")),
-    }
-    tags = ["-movflags", "+faststart+use_metadata_tags"]
-    for key, value in metadata.items():
-        tags += ["-metadata", f"{key}={value}"]
-    writer = imageio_ffmpeg.write_frames(
-        str(picture if song is not None else partial),
-        (size, size),
-        fps=performance.fps,
-        codec="libx264",
-        pix_fmt_out="yuv420p",
-        quality=8,
-        macro_block_size=16,
-        output_params=tags,
-        ffmpeg_log_level="error",
-    )
-    writer.send(None)
-    frames = 0
+    total = performance.frames
+    work = Path(tempfile.mkdtemp(prefix=f".{out.stem}.segments-", dir=out.parent))
     try:
-        for frame in render_frames(performance, renderer, size, device, progress):
-            if stamp is not None:
-                _stamp(frame, stamp)
-            writer.send(np.ascontiguousarray(frame))
-            frames += 1
-        writer.close()
-        if song is not None:
-            _mux(picture, song, song_offset, frames / performance.fps, partial, tags)
-    except BaseException:
-        writer.close()
-        partial.unlink(missing_ok=True)
-        raise
+        parts = []
+        for start, stop in segment_ranges(total, segment_frames):
+            part = work / f"{start:08d}.mp4"
+            render_segment(
+                performance,
+                renderer,
+                start,
+                stop,
+                part,
+                size=size,
+                label=label,
+                device=device,
+                progress=scaled(progress, start / total, stop / total),
+            )
+            parts.append(part)
+        join_segments(
+            parts,
+            out,
+            fps=performance.fps,
+            frames=total,
+            song=song,
+            song_offset=song_offset,
+            tags=video_tags(renderer),
+        )
     finally:
-        picture.unlink(missing_ok=True)
-    os.replace(partial, out)
-    return RenderSummary(path=out, frames=frames, fps=performance.fps, size=size, audio=song)
+        shutil.rmtree(work, ignore_errors=True)
+    return RenderSummary(path=out, frames=total, fps=performance.fps, size=size, audio=song)

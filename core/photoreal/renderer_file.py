@@ -16,6 +16,7 @@ from typing import Any
 
 import torch
 
+from core.asset_files import DEFAULT_RENDERER
 from core.checkpoints import atomic_torch_save
 from core.errors import BadInput, MissingModel
 from core.face.model import FaceModel
@@ -25,7 +26,6 @@ from core.photoreal.network import PhotorealRenderer, RendererConfig
 
 FORMAT = "musicface-renderer"
 VERSION = 1
-DEFAULT_RENDERER = Path(__file__).resolve().parents[1] / "assets" / "photoreal_default.pt"
 
 
 @dataclass

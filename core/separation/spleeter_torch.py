@@ -24,7 +24,6 @@ rounding), one segment per chunk, one chunk per core, each on one PyTorch thread
 
 from __future__ import annotations
 
-import os
 from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -487,11 +486,10 @@ class _Padded:
 
 
 def separation_threads() -> int:
-    """The cores this process may use (a CI runner's 2, a laptop's 8)."""
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # not on Linux
-        return max(1, os.cpu_count() or 1)
+    """The cores this process may use (a CI runner's 2, a laptop's 8, a batch worker's share)."""
+    from core.threads import process_cores
+
+    return process_cores()
 
 
 def _overlap_add(frames: torch.Tensor, out: torch.Tensor) -> None:
