@@ -9,4 +9,5 @@ COMMANDS: tuple[str, ...] = (
     "animate",
     "render",
     "batch",
+    "live",
 )

@@ -95,14 +95,21 @@ class MusicFaceGenerator(nn.Module):
 
     def task_features(self, streams: Sequence[torch.Tensor], subject: torch.Tensor) -> TaskFeatures:
         """Encoders (+ ATMs): windows per stream → the three tasks' inputs."""
+        code = self.one_hot(subject)
+        return self.modulate(self.encode(streams, code), code)
+
+    def encode(self, streams: Sequence[torch.Tensor], code: torch.Tensor) -> torch.Tensor:
+        """TSAE (or the single encoder): windows per stream → (B, T, streams · D) per frame.
+        Each frame's features read its own windows only (the live engine keeps them)."""
         if len(streams) != self.n_streams:
             raise ValueError(f"{self.config.variant} expects {self.n_streams} stream(s)")
-        code = self.one_hot(subject)
         if self.config.separated:
             f_v, f_b = self.tsae(streams[0], streams[1], code)
-            features = torch.cat([f_v, f_b], dim=-1)
-        else:
-            features = encode_frames(self.encoder, with_subject(streams[0], code))
+            return torch.cat([f_v, f_b], dim=-1)
+        return encode_frames(self.encoder, with_subject(streams[0], code))
+
+    def modulate(self, features: torch.Tensor, code: torch.Tensor) -> TaskFeatures:
+        """The ATMs over time (where the variant has them) → the task heads' inputs."""
         b, t = features.shape[:2]
         code_t = code[:, None, :].expand(b, t, code.shape[-1])
         inputs: dict[str, torch.Tensor] = {}

@@ -18,6 +18,9 @@ import math
 import torch
 from torch import nn
 
+# (p_{t-2}, p_{t-1}, h, c) of the direction LSTM between two frames.
+PGNState = tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]
+
 
 class PoseMLP(nn.Module):
     """The ablations' pose head (`single-stream`, `two-stream`, `with-atm`): 2 FC + ReLU."""
@@ -63,19 +66,27 @@ class PGN(nn.Module):
             initial = x.new_zeros(b, 2, pose_dim)  # the rest pose, at rest
         s = self.speed(x)
         audio_gates = torch.nn.functional.linear(x, self.weight_audio, self.bias)
-        p_prev2, p_prev = initial[:, 0], initial[:, 1]
-        h = x.new_zeros(b, self.lstm_hidden)
-        c = x.new_zeros(b, self.lstm_hidden)
-        weight_state = self.weight_state.t()
+        state = self.initial_state(initial)
         poses = []
         for step in range(t):
-            v_prev = p_prev - p_prev2
-            gates = audio_gates[:, step] + torch.cat([p_prev, v_prev, h], dim=1) @ weight_state
-            i, f, g, o = gates.chunk(4, dim=1)
-            c = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
-            h = torch.sigmoid(o) * torch.tanh(c)
-            d = torch.tanh(self.direction_fc(h))
-            p = p_prev + s[:, step] * d
-            poses.append(p)
-            p_prev2, p_prev = p_prev, p
+            state = self.step(s[:, step], audio_gates[:, step], state)
+            poses.append(state[1])
         return torch.stack(poses, dim=1)
+
+    def initial_state(self, initial: torch.Tensor) -> PGNState:
+        """[p_{-2}, p_{-1}] (B, 2, pose_dim) → the rollout's state before frame 0."""
+        h = initial.new_zeros(initial.shape[0], self.lstm_hidden)
+        return initial[:, 0], initial[:, 1], h, torch.zeros_like(h)
+
+    def step(self, s: torch.Tensor, audio_gates: torch.Tensor, state: PGNState) -> PGNState:
+        """One frame of the rollout: speed s_t (B, pose_dim) and the audio part of the
+        LSTM gates (B, 4h) of that frame → the next state (p_{t-1}, p_t, h_t, c_t). The
+        live engine (core/live/) rolls the same recurrence out a frame at a time."""
+        p_prev2, p_prev, h, c = state
+        v_prev = p_prev - p_prev2
+        gates = audio_gates + torch.cat([p_prev, v_prev, h], dim=1) @ self.weight_state.t()
+        i, f, g, o = gates.chunk(4, dim=1)
+        c = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
+        h = torch.sigmoid(o) * torch.tanh(c)
+        d = torch.tanh(self.direction_fc(h))
+        return p_prev, p_prev + s * d, h, c

@@ -1,0 +1,75 @@
+"""The mouth gate live: core/voice_gate.py over the last `HISTORY_S` of the vocal stream.
+
+Offline, the gate's levels are relative to the vocal stream's own level over the whole
+song, and the voice detector's windows are centred on each frame. Live, the same
+functions (voice_gate, the detector, vocal_cues) run on the last `HISTORY_S` of sound
+up to the newest (the frames after the one sent are the lookahead), so the levels are
+relative to the last half minute, and the windows see no future beyond the lookahead.
+The gate's release is causal as it is. They run once every `EVERY` frames for the
+next `EVERY` frames (the later of them with a little less lookahead): one pass over
+the history costs a few milliseconds, more than a frame's share.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from core.audio import FEATURE_SR
+from core.features import MFCC_FPS
+from core.live.mfcc_stream import MfccStream
+from core.vocal_cues import vocal_cues
+from core.voice_detector import VoiceDetector
+from core.voice_gate import voice_gate
+
+HISTORY_S = 30.0
+EVERY = 3  # frames; also the history's start granularity (3 frames = 1600 samples = 10 rows)
+
+
+class LiveGate:
+    def __init__(self, fps: float, detector: VoiceDetector | None, history_s: float = HISTORY_S):
+        if fps != 30.0:
+            raise ValueError("the live gate's sample and row grids assume 30 fps")
+        self.fps, self.detector = fps, detector
+        self.history_frames = int(history_s * fps) // EVERY * EVERY
+        self.audio = np.zeros((0, 1), np.float32)  # the vocal stream, (N, C)
+        self.audio_start = 0
+        self._values: dict[int, float] = {}
+
+    def extend(self, vocals: np.ndarray) -> None:
+        block = np.asarray(vocals, np.float32)
+        block = block[:, None] if block.ndim == 1 else block
+        if block.shape[1] != self.audio.shape[1]:
+            if len(self.audio):
+                raise ValueError("the vocal stream changed its channel count")
+            self.audio = np.zeros((0, block.shape[1]), np.float32)
+        self.audio = np.concatenate([self.audio, block])
+
+    def value(self, frame: int, newest: int, mfcc: MfccStream) -> float:
+        """The gate of `frame`, the sound heard up to video frame `newest` (≥ frame)."""
+        if frame not in self._values:
+            self._compute(frame, newest, mfcc)
+        return self._values.pop(frame)
+
+    def _compute(self, frame: int, newest: int, mfcc: MfccStream) -> None:
+        first = max(0, frame - self.history_frames) // EVERY * EVERY
+        n_frames = newest - first + 1
+        start = first * FEATURE_SR // 30  # exact: `first` is a multiple of 3
+        lo = start - self.audio_start
+        vocals = self.audio[lo:]
+        lead = None
+        if self.detector is not None:
+            cues = None
+            if self.detector.reads_cues:
+                cues = vocal_cues(vocals, FEATURE_SR, n_frames, self.fps)
+            row = first * MFCC_FPS // 30
+            rows = mfcc.window(row, mfcc.row_end)
+            lead = self.detector.probability(rows, n_frames, self.fps, cues)
+        gate = voice_gate(vocals.mean(axis=1), FEATURE_SR, n_frames, self.fps, lead)
+        for f in range(frame, min(frame + EVERY, newest + 1)):
+            self._values[f] = float(gate[f - first])
+        # Sound older than the next history's start is not read again.
+        keep_from = max(0, frame + 1 - self.history_frames) // EVERY * EVERY
+        cut = keep_from * FEATURE_SR // 30 - self.audio_start
+        if cut > 0:
+            self.audio = self.audio[cut:]
+            self.audio_start += cut
