@@ -87,8 +87,6 @@ def _splitter(args: argparse.Namespace, source: object):  # noqa: ANN202
 
 
 def run(args: argparse.Namespace, progress: ProgressFn) -> int:
-    import torch
-
     from core.checkpoints import load_checkpoint
     from core.commands.song_arguments import check_performance_output
     from core.live.face import MAX_LOOKAHEAD_S, LiveFace
@@ -109,8 +107,6 @@ def run(args: argparse.Namespace, progress: ProgressFn) -> int:
         raise BadInput(f"subject {args.subject} is out of range for this checkpoint")
     if args.seed < 0:
         raise BadInput("--seed must be a non-negative integer")
-    # One thread: a frame is a few small tensors, and more threads only wait on each other.
-    torch.set_num_threads(1)
     gate = not args.no_mouth_gate
     face = LiveFace(
         loaded,

@@ -84,7 +84,23 @@ class LiveFace:
         self, vocals: np.ndarray, accompaniment: np.ndarray, mixture: np.ndarray
     ) -> list[FaceFrame]:
         """A block of the three 16 kHz streams (vocals (n, C), the others (n,)) → the
-        frames it completes."""
+        frames it completes. The block is taken in up to each frame's last sample and
+        that frame made before the rest is heard, so a frame never reads past its
+        lookahead and the frames do not depend on how the sound was cut into blocks."""
+        frames = []
+        at = 0
+        while at < len(mixture):
+            due = int(np.ceil((self.next_frame / self.fps + self.lookahead_s) * FEATURE_SR))
+            take = max(1, min(len(mixture) - at, due - self.samples))
+            self._hear(vocals[at : at + take], accompaniment[at : at + take],
+                       mixture[at : at + take])  # fmt: skip
+            at += take
+            ready = all(stream.row_end > 0 for stream in self.mfccs.values())
+            if ready and self.samples >= due:
+                frames.append(self._frame(self.next_frame, self.next_frame + self.lookahead_frames))
+        return frames
+
+    def _hear(self, vocals: np.ndarray, accompaniment: np.ndarray, mixture: np.ndarray) -> None:
         streams = {VOCALS: vocals.mean(axis=1), ACCOMPANIMENT: accompaniment, MIXTURE: mixture}
         for name, stream in self.mfccs.items():
             stream.extend(streams[name])
@@ -92,13 +108,6 @@ class LiveFace:
             self.gate.extend(vocals)
         self.samples += len(mixture)
         self.beats.update(self.mfccs[self.config.rhythm_source])
-        frames = []
-        ready = all(stream.row_end > 0 for stream in self.mfccs.values())
-        while (
-            ready and self.samples >= (self.next_frame / self.fps + self.lookahead_s) * FEATURE_SR
-        ):
-            frames.append(self._frame(self.next_frame, self.next_frame + self.lookahead_frames))
-        return frames
 
     def finish(self) -> list[FaceFrame]:
         """The frames left once the sound has ended (their lookahead runs past the end)."""

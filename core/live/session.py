@@ -61,6 +61,10 @@ def run_session(
     # Trained weights reach float32's subnormal range, where x86 is many times slower
     # (core/model/inference.py flushes them the same way while the network runs).
     torch.set_flush_denormal(True)
+    # One thread: a frame is a few small tensors; more threads only wait on each other
+    # (and, on busy cores, on other programs).
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
 
     def out(frames: list[FaceFrame], last: bool) -> None:
         for n, frame in enumerate(frames):
@@ -104,6 +108,7 @@ def run_session(
         stats.busy += time.time() - began
     finally:
         torch.set_flush_denormal(False)
+        torch.set_num_threads(threads)
     stats.seconds = received / FEATURE_SR
     stats.wall, stats.cpu = time.time() - wall0, time.process_time() - cpu0
     return stats
