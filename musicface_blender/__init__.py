@@ -12,6 +12,7 @@ import bpy
 from .ops_capture import MUSICFACE_OT_capture
 from .ops_generate import MUSICFACE_OT_generate
 from .ops_head import MUSICFACE_OT_add_head
+from .ops_live import MUSICFACE_OT_live
 from .ops_photoreal import MUSICFACE_OT_render_photoreal
 from .panel import MUSICFACE_PT_main
 from .preferences import MUSICFACE_OT_check_engine, MusicFacePreferences
@@ -25,6 +26,7 @@ CLASSES = (
     MUSICFACE_OT_generate,
     MUSICFACE_OT_capture,
     MUSICFACE_OT_render_photoreal,
+    MUSICFACE_OT_live,
     MUSICFACE_PT_main,
 )
 

@@ -3,7 +3,8 @@
 The Performance format and its resampling (core/performance.py), the errors and
 their exit codes (core/errors.py), the task and stream names (core/tasks.py,
 core/streams.py), the ARKit names and the shape-key name matching (core/face/) and
-the separator names (core/separation/names.py) are defined by the engine. The add-on
+the separator names (core/separation/names.py) and the live datagram format
+(core/live/datagram.py) are defined by the engine. The add-on
 never copies them in the repository:
 
 - in a built extension, scripts/build_extension.py vendors those modules under
@@ -23,6 +24,7 @@ from types import ModuleType
 try:
     from ._vendor.core import errors, performance, streams, tasks
     from ._vendor.core.face import arkit, names, template
+    from ._vendor.core.live import datagram  # noqa: F401  (re-exported)
     from ._vendor.core.separation import names as separation_names
 except ModuleNotFoundError as missing:
     if "_vendor" not in (missing.name or ""):
@@ -36,6 +38,7 @@ except ModuleNotFoundError as missing:
     import core
     from core import errors, performance, streams, tasks  # type: ignore[no-redef]
     from core.face import arkit, names, template  # type: ignore[no-redef]
+    from core.live import datagram  # type: ignore[no-redef]  # noqa: F401  (re-exported)
 
     def _alone(relative: str) -> ModuleType:
         """An engine module loaded from its file only: core/separation/__init__.py imports

@@ -5,6 +5,7 @@ from __future__ import annotations
 import bpy
 
 from .ops_engine import RUNNING
+from .ops_live import LIVE, live_status
 
 
 class MUSICFACE_PT_main(bpy.types.Panel):
@@ -65,6 +66,20 @@ class MUSICFACE_PT_main(bpy.types.Panel):
         layout.separator()
         # While a run is on, the operators' poll greys the buttons out; the bar shows it.
         layout.operator("musicface.generate", icon="PLAY_SOUND")
+        layout.separator()
+        live = layout.column(heading="Live", align=True)
+        live.prop(settings, "live_port")
+        live.prop(settings, "live_record")
+        running = "session" in LIVE
+        live.operator(
+            "musicface.live",
+            text="Stop live" if running else "Start live",
+            icon="PAUSE" if running else "REC",
+            depress=running,
+        )
+        if running:
+            live.label(text=live_status())
+
         layout.separator()
         layout.prop(settings, "video")
         header, body = layout.panel("musicface_capture", default_closed=True)

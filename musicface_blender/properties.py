@@ -165,6 +165,19 @@ class MusicFaceSettings(bpy.types.PropertyGroup):
         "sound); off: only report where it is",
     )
 
+    live_port: IntProperty(
+        name="Live port",
+        min=1,
+        max=65535,
+        default=9870,
+        description="The localhost UDP port `musicface live --send udp://127.0.0.1:PORT` sends to",
+    )
+    live_record: BoolProperty(
+        name="Record",
+        default=False,
+        description="When Live stops, write what arrived as a new take",
+    )
+
     def strengths(self) -> Strengths:
         return Strengths(
             expression=self.strength_expression,

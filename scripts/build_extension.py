@@ -40,6 +40,7 @@ VENDORED = (
     "core/separation/names.py",
     "core/tasks.py",
     "core/streams.py",
+    "core/live/datagram.py",
 )
 ALLOWED_THIRD_PARTY = {"numpy"}
 _FROM_CORE = re.compile(r"^(\s*)from core((?:\.\w+)*) import ", re.MULTILINE)
