@@ -27,7 +27,7 @@ from core.live.beat_phase import HISTORY_S as BEAT_HISTORY_S
 from core.live.beat_phase import OnlineBeats
 from core.live.blinks import BlinkStream
 from core.live.gate import HISTORY_S as GATE_HISTORY_S
-from core.live.gate import LiveGate
+from core.live.gate import NOISE_FLOOR_DB, LiveGate
 from core.live.generator_step import LiveGenerator
 from core.live.mfcc_stream import MfccStream
 from core.model.esgn import compose_eye_state
@@ -59,6 +59,7 @@ class LiveFace:
         seed: int = 0,
         lookahead_s: float = MAX_LOOKAHEAD_S,
         mouth_gate: bool = True,
+        noise_floor_db: float | None = NOISE_FLOOR_DB,
     ) -> None:
         if not 0.0 <= lookahead_s <= MAX_LOOKAHEAD_S + 1e-9:
             raise ValueError(f"the lookahead must be 0–{MAX_LOOKAHEAD_S * 1000:.0f} ms")
@@ -74,7 +75,9 @@ class LiveFace:
             names.add(VOCALS)
         self.mfccs = {name: MfccStream(keep) for name in sorted(names)}
         self.beats = OnlineBeats(self.fps)
-        self.gate = LiveGate(self.fps, detector) if mouth_gate and config.separated else None
+        self.gate = None
+        if mouth_gate and config.separated:
+            self.gate = LiveGate(self.fps, detector, noise_floor_db=noise_floor_db)
         self.blinks = BlinkStream(self.fps, seed, config.blink_interval, config.blink_duration)
         self._e_long: deque[float] = deque(maxlen=EYE_PAST)
         self.samples = 0

@@ -8,6 +8,13 @@ relative to the last half minute, and the windows see no future beyond the looka
 The gate's release is causal as it is. They run once every `EVERY` frames for the
 next `EVERY` frames (the later of them with a little less lookahead): one pass over
 the history costs a few milliseconds, more than a frame's share.
+
+Relative levels need a loud stretch to be relative to: at the start of a stream,
+before anything has been sung, the quiet itself reads as the stream's own level and
+the gate would open on a microphone's hiss. So a noise gate, as every live vocal chain
+has one, also closes the mouth where the vocal stream is below an absolute level:
+shut at `NOISE_FLOOR_DB` dBFS (a quiet microphone's self-noise is about -60 dBFS; a
+mastered song's lead sits 40 dB or more above it), fully open 10 dB above.
 """
 
 from __future__ import annotations
@@ -19,17 +26,25 @@ from core.features import MFCC_FPS
 from core.live.mfcc_stream import MfccStream
 from core.vocal_cues import vocal_cues
 from core.voice_detector import VoiceDetector
-from core.voice_gate import voice_gate
+from core.voice_gate import frame_rms, voice_gate
 
 HISTORY_S = 30.0
+NOISE_FLOOR_DB = -60.0
+NOISE_KNEE_DB = 10.0
 EVERY = 3  # frames; also the history's start granularity (3 frames = 1600 samples = 10 rows)
 
 
 class LiveGate:
-    def __init__(self, fps: float, detector: VoiceDetector | None, history_s: float = HISTORY_S):
+    def __init__(
+        self,
+        fps: float,
+        detector: VoiceDetector | None,
+        history_s: float = HISTORY_S,
+        noise_floor_db: float | None = NOISE_FLOOR_DB,
+    ) -> None:
         if fps != 30.0:
             raise ValueError("the live gate's sample and row grids assume 30 fps")
-        self.fps, self.detector = fps, detector
+        self.fps, self.detector, self.noise_floor_db = fps, detector, noise_floor_db
         self.history_frames = int(history_s * fps) // EVERY * EVERY
         self.audio = np.zeros((0, 1), np.float32)  # the vocal stream, (N, C)
         self.audio_start = 0
@@ -64,7 +79,13 @@ class LiveGate:
             row = first * MFCC_FPS // 30
             rows = mfcc.window(row, mfcc.row_end)
             lead = self.detector.probability(rows, n_frames, self.fps, cues)
-        gate = voice_gate(vocals.mean(axis=1), FEATURE_SR, n_frames, self.fps, lead)
+        mono = vocals.mean(axis=1)
+        gate = voice_gate(mono, FEATURE_SR, n_frames, self.fps, lead)
+        if self.noise_floor_db is not None:
+            rms = frame_rms(mono, FEATURE_SR, n_frames, self.fps)
+            dbfs = 20.0 * np.log10(np.maximum(rms, 1e-10))
+            x = np.clip((dbfs - self.noise_floor_db) / NOISE_KNEE_DB, 0.0, 1.0)
+            gate = gate * (x * x * (3.0 - 2.0 * x)).astype(np.float32)
         for f in range(frame, min(frame + EVERY, newest + 1)):
             self._values[f] = float(gate[f - first])
         # Sound older than the next history's start is not read again.
