@@ -8,6 +8,7 @@ frame's time, and pad the song's edges by repeating the first and last frames.
 
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
@@ -49,7 +50,7 @@ def mfcc_26(audio_16k: np.ndarray) -> np.ndarray:
     padded = np.zeros((n - 1) * step + frame_len)
     padded[: len(signal)] = preemphasis(signal, 0.97)
     frames = np.lib.stride_tricks.sliding_window_view(padded, frame_len)[::step]
-    banks = get_filterbanks(_N_FILTERS, _NFFT, FEATURE_SR, 0, FEATURE_SR / 2)
+    banks = _filterbanks()
     tiny = np.finfo(float).eps
     cepstra = np.empty((n, N_MFCC))
     for start in range(0, n, _BLOCK_FRAMES):
@@ -62,6 +63,15 @@ def mfcc_26(audio_16k: np.ndarray) -> np.ndarray:
         coefficients[:, 0] = np.log(np.where(energy == 0, tiny, energy))
         cepstra[start : start + len(block)] = coefficients
     return np.concatenate([cepstra, _delta(cepstra)], axis=1).astype(np.float32)
+
+
+@functools.lru_cache(maxsize=1)
+def _filterbanks() -> np.ndarray:
+    """The mel filterbank, made once: building it costs more than the MFCC of a short
+    block (the live engine computes a few rows at a time, core/live/mfcc_stream.py)."""
+    banks = get_filterbanks(_N_FILTERS, _NFFT, FEATURE_SR, 0, FEATURE_SR / 2)
+    banks.flags.writeable = False
+    return banks
 
 
 def _delta(features: np.ndarray, width: int = 2) -> np.ndarray:

@@ -53,6 +53,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--subject", type=int, default=0, help="singer style index (default 0)")
     parser.add_argument("--seed", type=int, default=0, help="take seed: blinks vary with it")
     parser.add_argument("--no-mouth-gate", action="store_true", help="no mouth gate")
+    parser.add_argument(
+        "--noise-floor-db",
+        type=float,
+        default=-60.0,
+        help="the mouth stays shut where the voice is below this level, dBFS (default -60)",
+    )
 
 
 def _source(args: argparse.Namespace):  # noqa: ANN202 - FileSource | DeviceSource
@@ -115,6 +121,7 @@ def run(args: argparse.Namespace, progress: ProgressFn) -> int:
         args.seed,
         args.lookahead_ms / 1000.0,
         mouth_gate=gate,
+        noise_floor_db=args.noise_floor_db,
     )
     recorder = TakeRecorder() if args.record is not None else None
     print(

@@ -27,6 +27,9 @@ from core.model.generator import MOUTH
 from core.model.pgn import PGN, PGNState
 
 _ALIGN = 4  # the ATM U-Net pools twice: chunks start on multiples of 4, as offline
+# Frames before the one made that the ATMs run over: past the U-Net's reach (±23 frames:
+# two pooling levels of 3-tap convolutions), so the frame gets what offline gives it.
+CONTEXT = 32
 
 
 @dataclass
@@ -42,7 +45,7 @@ class LiveGenerator:
         self.normalization = loaded.normalization
         self.config = self.model.config
         self.lookahead_frames = lookahead_frames
-        self.context = self.config.chunk_context
+        self.context = CONTEXT
         self.device = next(self.model.parameters()).device
         self._code = self.model.one_hot(torch.tensor([subject], device=self.device))
         self._features: dict[int, torch.Tensor] = {}  # frame → its settled encoder features

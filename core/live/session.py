@@ -95,14 +95,20 @@ def run_session(
             stats.frames += 1
 
     try:
-        for block in source:
-            began = time.time()
-            received += len(block.samples)
-            arrivals.append((received, block.arrival))
-            streams = splitter.split(np.asarray(block.samples, np.float32))
-            frames = face.push(streams.vocals, streams.accompaniment, streams.mixture)
-            out(frames, last=False)
-            stats.busy += time.time() - began
+        try:
+            for block in source:
+                began = time.time()
+                received += len(block.samples)
+                arrivals.append((received, block.arrival))
+                streams = splitter.split(np.asarray(block.samples, np.float32))
+                frames = face.push(streams.vocals, streams.accompaniment, streams.mixture)
+                out(frames, last=False)
+                stats.busy += time.time() - began
+        except KeyboardInterrupt:
+            # Ctrl-C is how a show at a microphone ends: the frames heard so far still
+            # go out, the last one flagged, and the take is still written.
+            if not arrivals:
+                raise
         began = time.time()
         out(face.finish(), last=True)
         stats.busy += time.time() - began
