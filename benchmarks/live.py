@@ -62,6 +62,7 @@ def quality(args: argparse.Namespace) -> list[dict[str, Any]]:
     from core.generate import generate
     from core.live.separation import DryVocal, GivenStems
     from core.separation import separate
+    from core.voice_gate import frame_rms
     from training import real_songs as R
 
     realdata = R.default_realdata(REPO)
@@ -81,6 +82,8 @@ def quality(args: argparse.Namespace) -> list[dict[str, Any]]:
         live = _live_take(loaded, args.lookahead_ms, item.mix, splitter)
         n = min(offline.frames, live.frames)
         a, b = offline.expression[:n, jaw], live.expression[:n, jaw]
+        # The simplest baseline: the loudness of the vocal stream both paths heard.
+        loud = frame_rms(stems.vocals, FEATURE_SR, offline.frames, offline.fps)
         row: dict[str, Any] = {
             "name": item.name,
             "kind": item.kind,
@@ -88,6 +91,7 @@ def quality(args: argparse.Namespace) -> list[dict[str, Any]]:
             "offline_auc": R.separation_scores(a, labels)["auc"],
             "live_auc": R.separation_scores(b, labels)["auc"],
             "jaw_r": float(np.corrcoef(a, b)[0, 1]),
+            "loud_auc": R.separation_scores(loud, labels)["auc"],
             "offline_closed": R.separation_scores(a, labels)["closed"],
             "live_closed": R.separation_scores(b, labels)["closed"],
         }
@@ -104,7 +108,14 @@ def quality(args: argparse.Namespace) -> list[dict[str, Any]]:
         if group:
             mean = {
                 k: float(np.nanmean([r[k] for r in group if k in r]))
-                for k in ("offline_auc", "live_auc", "jaw_r", "offline_closed", "live_closed")
+                for k in (
+                    "offline_auc",
+                    "live_auc",
+                    "jaw_r",
+                    "loud_auc",
+                    "offline_closed",
+                    "live_closed",
+                )  # fmt: skip
             }
             if any("dry_auc" in r for r in group):
                 mean["dry_auc"] = float(np.nanmean([r["dry_auc"] for r in group if "dry_auc" in r]))
@@ -116,7 +127,8 @@ def quality(args: argparse.Namespace) -> list[dict[str, Any]]:
 
 def _print_row(row: dict[str, Any]) -> None:
     cells = [f"{row['name'][:30]:30s}", f"{row['kind']:6s}", f"{row['frames']:6d}"]
-    for key in ("offline_auc", "live_auc", "jaw_r", "offline_closed", "live_closed", "dry_auc"):
+    keys = ("offline_auc", "live_auc", "jaw_r", "loud_auc", "offline_closed", "live_closed")
+    for key in (*keys, "dry_auc"):
         value = row.get(key)
         cells.append(f"{key}={value:.3f}" if value is not None else f"{key}=–")
     print("  ".join(cells), flush=True)
