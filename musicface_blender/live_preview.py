@@ -30,6 +30,15 @@ class LivePreview:
     _saved: dict = field(default_factory=dict)
 
     def __post_init__(self) -> None:
+        # An earlier take's action would put its keys back on every frame change (and
+        # playing the timeline changes frames): it is set aside while Live shows.
+        self._actions = []
+        for block in (self.head.data.shape_keys, self.take.pose_object):
+            data = getattr(block, "animation_data", None)
+            if data is not None and data.action is not None:
+                slot = getattr(data, "action_slot", None)
+                self._actions.append((data, data.action, slot))
+                data.action = None
         blocks = self.head.data.shape_keys.key_blocks
         self.keys = match_shape_keys(ARKIT_NAMES, shape_key_names(self.head))
         self.columns = [(ARKIT_NAMES.index(n), blocks[k]) for n, k in self.keys.items()]
@@ -76,6 +85,11 @@ class LivePreview:
             holder.rotation_mode = mode
             holder.rotation_euler = rotation
             holder.location = location
+        for data, action, slot in self._actions:
+            data.action = action
+            if slot is not None and data.action_slot != slot:
+                data.action_slot = slot
+        self._actions.clear()
 
     def performance(self) -> Performance | None:
         """What arrived as a Performance, a frame at each index from the first to the

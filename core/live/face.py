@@ -77,7 +77,10 @@ class LiveFace:
         self.beats = OnlineBeats(self.fps)
         self.gate = None
         if mouth_gate and config.separated:
-            self.gate = LiveGate(self.fps, detector, noise_floor_db=noise_floor_db)
+            self.gate = LiveGate(
+                self.fps, detector, noise_floor_db=noise_floor_db,
+                lookahead_frames=self.lookahead_frames,
+            )  # fmt: skip
         self.blinks = BlinkStream(self.fps, seed, config.blink_interval, config.blink_duration)
         self._e_long: deque[float] = deque(maxlen=EYE_PAST)
         self.samples = 0

@@ -151,3 +151,28 @@ def test_the_receiver_never_imports_torch() -> None:
     code = "import sys; import musicface_blender.live_receiver; print('torch' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=repo)
     assert out.stdout.strip() == "False", out.stderr
+
+
+def test_an_earlier_take_is_set_aside_while_live_shows_and_comes_back(template_head):
+    from tests.blender.conftest import make_performance
+
+    scene = bpy.context.scene
+    path = Path(bpy.app.tempdir or "/tmp") / "earlier take.npz"
+    make_performance(seed=3).save(path)
+    assert bpy.ops.musicface.generate(performance=str(path)) == {"FINISHED"}
+    key = template_head.data.shape_keys
+    earlier = key.animation_data.action
+    scene.frame_set(5)
+    jaw_take = key.key_blocks["jawOpen"].value
+    scene.musicface.live_port = port = free_port()
+
+    session = _Session(bpy.context)
+    send(port, frame(7))
+    time.sleep(0.05)
+    session.step()
+    scene.frame_set(6)  # the timeline moves while Live shows: the live frame stays
+    assert key.key_blocks["jawOpen"].value == pytest.approx(0.28)
+    session.stop(scene)
+    assert key.animation_data.action == earlier
+    scene.frame_set(5)
+    assert key.key_blocks["jawOpen"].value == pytest.approx(jaw_take)
