@@ -66,6 +66,8 @@ def test_the_zip_holds_the_manifest_beside_init(extension_zip):
     assert {"_vendor/core/performance.py", "_vendor/core/errors.py"} <= set(names)
     # The separator names without core/separation's own __init__ (it imports the separators).
     assert "_vendor/core/separation/names.py" in names
+    # Live mode's datagram format: the receiver reads the engine's own (no torch there).
+    assert "_vendor/core/live/datagram.py" in names
     init = zipfile.ZipFile(extension_zip).read("_vendor/core/separation/__init__.py").decode()
     assert "import" not in init
     assert not any("__pycache__" in n for n in names)
