@@ -65,6 +65,10 @@ def run_session(
     # (and, on busy cores, on other programs).
     threads = torch.get_num_threads()
     torch.set_num_threads(1)
+    # numpy's BLAS too: its idle threads spin, and took as much CPU again as the work.
+    from threadpoolctl import threadpool_limits
+
+    blas = threadpool_limits(1)
 
     def out(frames: list[FaceFrame], last: bool) -> None:
         for n, frame in enumerate(frames):
@@ -115,6 +119,7 @@ def run_session(
     finally:
         torch.set_flush_denormal(False)
         torch.set_num_threads(threads)
+        blas.restore_original_limits()
     stats.seconds = received / FEATURE_SR
     stats.wall, stats.cpu = time.time() - wall0, time.process_time() - cpu0
     return stats

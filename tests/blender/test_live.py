@@ -176,3 +176,38 @@ def test_an_earlier_take_is_set_aside_while_live_shows_and_comes_back(template_h
     assert key.animation_data.action == earlier
     scene.frame_set(5)
     assert key.key_blocks["jawOpen"].value == pytest.approx(jaw_take)
+
+
+def test_the_engines_own_frames_land_in_blender_as_the_take_it_recorded(
+    template_head, song, tmp_path
+):
+    import subprocess
+
+    from musicface_blender.core_link import Performance
+    from tests.blender.conftest import ENGINE_PYTHON, REPO
+
+    if not ENGINE_PYTHON.is_file():
+        pytest.skip("the engine's .venv is not installed")
+    scene = bpy.context.scene
+    scene.musicface.live_port = port = free_port()
+    scene.musicface.live_record = True
+    engine_take = tmp_path / "engine take.npz"
+    url = f"udp://127.0.0.1:{port}"
+    argv = [str(ENGINE_PYTHON), "-m", "core.cli", "live", "--input", str(song), "--dry-vocal",
+            "--send", url, "--record", str(engine_take), "--pace", "2"]  # fmt: skip
+    engine = subprocess.Popen(argv, cwd=REPO, stderr=subprocess.PIPE, text=True)
+    try:
+        # Blocks until the engine's last frame (or 60 s: the engine starts in a few).
+        assert bpy.ops.musicface.live(seconds=60.0) == {"FINISHED"}
+    finally:
+        _, stderr = engine.communicate(timeout=60)
+    assert engine.returncode == 0, stderr
+    sent = Performance.load(engine_take)
+    assert sent.frames == 60  # 2 s at 30 fps
+    key = template_head.data.shape_keys
+    curves = {c.data_path: c for c in take_fcurves(key.animation_data.action, key)}
+    jaw = curves['key_blocks["jawOpen"].value']
+    assert len(jaw.keyframe_points) == sent.frames
+    values = [jaw.evaluate(1 + k) for k in range(sent.frames)]
+    assert np.allclose(values, sent.expression[:, JAW], atol=1e-5)
+    assert (scene.frame_start, scene.frame_end) == (1, sent.frames)
