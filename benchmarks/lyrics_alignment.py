@@ -1,0 +1,124 @@
+"""How well `musicface align` places words, on the dev songs with hand word timings.
+
+For each song in ../shared/realdata/songs (skipped cleanly when absent): its lyrics as
+plain text (one line per `*.lines.csv` row: what a user with the lyrics has) aligned to
+the separated vocal stream, against the hand word onsets of `*.words.csv`. Printed per
+song and language: mean and median absolute word-onset error and the share of words
+within 0.3 s, beside the baseline of spreading each line's words evenly over the line's
+true time span (which needs the line timings a user with plain lyrics does not have).
+With --visemes, the share of frames inside aligned /p b m/ where generate --lyrics
+closes the lips on the template head.
+
+    .venv/bin/python benchmarks/lyrics_alignment.py [--songs DIR] [--visemes]
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from core.lyrics.alignment import align_song  # noqa: E402
+
+DEFAULT_SONGS = ROOT.parent / "shared" / "realdata" / "songs"
+LANGUAGES = {
+    "Fantasma_-_Los_Rombos": "es",
+    "Yuanan_-_Miedo_-_Yuanan": "es",
+    "de_bonne_humeur_-_Le_Nez_Tordu": "fr",
+    "Séculaire_feat._Nÿme_-_saru": "fr",
+}
+
+
+def read_truth(song: Path) -> tuple[list[tuple[float, float, str]], np.ndarray]:
+    """(line start, line end, text) rows and the (W,) hand word onsets."""
+    stem = song.with_suffix("")
+    with open(f"{stem}.lines.csv", encoding="utf-8") as f:
+        lines = [
+            (float(r["start_time"]), float(r["end_time"]), r["lyrics_line"])
+            for r in csv.DictReader(f)
+        ]
+    with open(f"{stem}.words.csv", encoding="utf-8") as f:
+        onsets = np.array([float(r["word_start"]) for r in csv.DictReader(f)])
+    return lines, onsets
+
+
+def even_spread(lines: list[tuple[float, float, str]]) -> np.ndarray:
+    """Each line's words spread evenly over the line's true span."""
+    out = []
+    for start, end, text in lines:
+        n = len(text.split())
+        out += list(start + (end - start) * np.arange(n) / n)
+    return np.array(out)
+
+
+def scores(onsets: np.ndarray, truth: np.ndarray) -> tuple[float, float, float]:
+    error = np.abs(onsets - truth)
+    return float(error.mean()), float(np.median(error)), float((error <= 0.3).mean())
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--songs", type=Path, default=DEFAULT_SONGS)
+    parser.add_argument("--language", default="auto")
+    args = parser.parse_args()
+    songs = sorted(args.songs.glob("*.mp3")) if args.songs.is_dir() else []
+    songs = [s for s in songs if s.with_suffix(".words.csv").exists()]
+    if not songs:
+        print(f"no songs with word timings in {args.songs}: nothing to measure")
+        return 0
+    print(
+        f"{'song':32} {'lang':4} {'words':>5} | {'mean':>5} {'median':>6} {'≤0.3s':>6} |"
+        f" {'even mean':>9} {'median':>6} {'≤0.3s':>6} | {'s':>4}"
+    )
+    totals: list[tuple[float, float, float]] = []
+    baselines: list[tuple[float, float, float]] = []
+    all_errors, all_base = [], []
+    for song in songs:
+        lines, truth = read_truth(song)
+        with tempfile.TemporaryDirectory() as tmp:
+            text = Path(tmp) / "lyrics.txt"
+            text.write_text("\n".join(t for _, _, t in lines) + "\n", encoding="utf-8")
+            started = time.perf_counter()
+            alignment = align_song(song, text, language=args.language)
+            seconds = time.perf_counter() - started
+        onsets = np.array([w.start for w in alignment.words])
+        if len(onsets) != len(truth):
+            print(f"{song.stem}: {len(onsets)} aligned words against {len(truth)} in the truth")
+            continue
+        ours, base = scores(onsets, truth), scores(even_spread(lines), truth)
+        totals.append(ours)
+        baselines.append(base)
+        all_errors.append(np.abs(onsets - truth))
+        all_base.append(np.abs(even_spread(lines) - truth))
+        language = LANGUAGES.get(song.stem, alignment.language)
+        print(
+            f"{song.stem[:32]:32} {language:4} {len(truth):5d} | {ours[0]:5.2f} {ours[1]:6.2f}"
+            f" {ours[2]:6.0%} | {base[0]:9.2f} {base[1]:6.2f} {base[2]:6.0%} | {seconds:4.0f}"
+            f"  (detected {alignment.language})"
+        )
+    if totals:
+        mean = np.mean(totals, axis=0)
+        base = np.mean(baselines, axis=0)
+        print(
+            f"{'mean over songs':32} {'':4} {'':5} | {mean[0]:5.2f} {mean[1]:6.2f} {mean[2]:6.0%} |"
+            f" {base[0]:9.2f} {base[1]:6.2f} {base[2]:6.0%}"
+        )
+        e, b = np.concatenate(all_errors), np.concatenate(all_base)
+        print(
+            f"{'all words pooled':32} {'':4} {len(e):5d} | {e.mean():5.2f} {np.median(e):6.2f}"
+            f" {(e <= 0.3).mean():6.0%} | {b.mean():9.2f} {np.median(b):6.2f}"
+            f" {(b <= 0.3).mean():6.0%}"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
