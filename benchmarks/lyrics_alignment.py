@@ -64,10 +64,39 @@ def scores(onsets: np.ndarray, truth: np.ndarray) -> tuple[float, float, float]:
     return float(error.mean()), float(np.median(error)), float((error <= 0.3).mean())
 
 
+STRENGTHS = (0.0, 0.25, 0.5, 1.0)
+
+
+def bilabial_closure(song: Path, alignment) -> list[float]:  # noqa: ANN001
+    """Per strength in STRENGTHS: the share of frames inside aligned /p b m/ (shown
+    LEAD_S early, as the face shows them) where the lips are closed on the template head."""
+    from core.generate import generate
+    from core.lyrics.visemes import LEAD_S, apply_visemes, lips_closed
+    from core.phonemes import articulation
+
+    take = generate(song)
+    frames = []
+    for w in alignment.words:
+        for name, a, b in w.phones:
+            if articulation(name)[0][1] == "bilabial":
+                lo = int(np.ceil((a - LEAD_S) * take.fps))
+                hi = max(int(np.floor((b - LEAD_S) * take.fps)), lo)
+                frames += [f for f in range(lo, hi + 1) if 0 <= f < take.frames]
+    index = np.array(sorted(set(frames)), np.int64)
+    out = []
+    for strength in STRENGTHS:
+        shaped = apply_visemes(take.expression, take.fps, alignment.words, strength)
+        out.append(float(lips_closed(shaped)[index].mean()) if len(index) else float("nan"))
+    return out
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--songs", type=Path, default=DEFAULT_SONGS)
     parser.add_argument("--language", default="auto")
+    parser.add_argument(
+        "--visemes", action="store_true", help="also measure lip closures at aligned p/b/m"
+    )
     args = parser.parse_args()
     songs = sorted(args.songs.glob("*.mp3")) if args.songs.is_dir() else []
     songs = [s for s in songs if s.with_suffix(".words.csv").exists()]
@@ -81,6 +110,7 @@ def main() -> int:
     totals: list[tuple[float, float, float]] = []
     baselines: list[tuple[float, float, float]] = []
     all_errors, all_base = [], []
+    closures: dict[str, list[float]] = {}
     for song in songs:
         lines, truth = read_truth(song)
         with tempfile.TemporaryDirectory() as tmp:
@@ -89,6 +119,8 @@ def main() -> int:
             started = time.perf_counter()
             alignment = align_song(song, text, language=args.language)
             seconds = time.perf_counter() - started
+        if args.visemes:
+            closures[song.stem] = bilabial_closure(song, alignment)
         onsets = np.array([w.start for w in alignment.words])
         if len(onsets) != len(truth):
             print(f"{song.stem}: {len(onsets)} aligned words against {len(truth)} in the truth")
@@ -117,6 +149,13 @@ def main() -> int:
             f" {(e <= 0.3).mean():6.0%} | {b.mean():9.2f} {np.median(b):6.2f}"
             f" {(b <= 0.3).mean():6.0%}"
         )
+    if closures:
+        print("\nlips closed at aligned /p b m/ (share of frames), by --lyrics-strength")
+        print(f"{'song':32} " + " ".join(f"{s:>6}" for s in STRENGTHS))
+        for name, shares in closures.items():
+            print(f"{name[:32]:32} " + " ".join(f"{v:6.0%}" for v in shares))
+        mean = np.nanmean(list(closures.values()), axis=0)
+        print(f"{'mean':32} " + " ".join(f"{v:6.0%}" for v in mean))
     return 0
 
 
