@@ -63,7 +63,7 @@ def parse_lyrics(text: str, lrc: bool) -> list[Line]:
             continue
         if _LRC_TAG.match(raw):
             continue  # [ar: artist], [ti: title], [offset: …]
-        times = []
+        times: list[float | None] = []
         while m := _LRC_TIME.match(raw):
             times.append(int(m.group(1)) * 60 + float(m.group(2).replace(":", ".")))
             raw = raw[m.end() :].strip()
