@@ -43,6 +43,9 @@ VOWEL_STAY = 0.05  # per frame a vowel is held beyond its minimum
 VOWEL_MIN_SHARE = 0.4
 MAX_VOWEL_FRAMES = 15
 WORD_REST_ENTRY = 3.0  # price of a rest between two words of a line
+# Per frame of such a rest: pauses inside a line are short, so a line's first word is
+# not left alone on a stray sound far before the rest of its line.
+WORD_REST_STAY = 0.2
 LINE_REST_ENTRY = 0.5  # price of a rest between two lines
 PEAK_WEIGHT = 0.08  # per dB a vowel lies under its syllable's loudest point
 PEAK_SLACK_DB = 3.0
@@ -110,7 +113,7 @@ def _chain(
             if word.line != previous_line:
                 add(REST, 0.0, LINE_REST_ENTRY, True, -1, word.line)
             else:
-                add(REST, 0.0, WORD_REST_ENTRY, True, -1, word.line)
+                add(REST, WORD_REST_STAY, WORD_REST_ENTRY, True, -1, word.line)
         previous_line = word.line
         for p, (name, seconds) in enumerate(zip(word.phones, word.durations, strict=True)):
             k = _kind(name)

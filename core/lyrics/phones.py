@@ -36,7 +36,7 @@ class WordPhones:
 # eSpeak voice variants whose phones serve as templates: a low and a high voice, so a
 # singer of either kind is near one of them.
 VARIANTS = ("", "+f3")
-CEPSTRA = 12  # c1..c12: the spectral envelope without the level (c0)
+CEPSTRA = 10  # c1..c10: the spectral envelope without the level (c0) and fine detail
 
 
 def _sounds(utterance: Utterance) -> list:
