@@ -14,7 +14,7 @@ Costs per frame (negative log-likelihoods, plus fixed prices):
 - a vowel pays -log P(sung), plus a little for lying under its syllable's loudest
   point (vowels are the loud part of a syllable);
 - a voiced consonant pays less for quiet frames, an unvoiced one (s, t, f …) little;
-- a rest pays -log P(not sung);
+- a rest pays -log P(not sung); singing the lyrics lack (BACKING) pays a fixed price;
 - staying in a state costs nothing for a vowel (singers hold vowels for seconds) and a
   little per frame for a consonant (consonants do not stretch), entering a rest
   between words costs a fixed price, so words are not cut apart by every dip.
@@ -51,13 +51,19 @@ PEAK_WEIGHT = 0.08  # per dB a vowel lies under its syllable's loudest point
 PEAK_SLACK_DB = 3.0
 TEMPLATE_WEIGHT = 0.3  # per frame, on the z-scored squared cepstral distance
 LRC_TOLERANCE_S = 1.0  # an .lrc line starts within this of its time tag
+# Singing the lyrics do not have (backing chants, ad-libs, an unlisted chorus): between
+# two lines, and after the last, a state that takes any frame at a small price per frame
+# but a large one to enter, so only a long stretch of such singing uses it instead of
+# stretching a neighbouring line over it.
+BACKING_ENTRY = 20.0
+BACKING_STAY = 0.02
 _UNVOICED = frozenset("p t k f T s S h x C tS ts ? Q".split())
 _VOICED_CONSONANT_FLOOR = 0.25  # P(sung) a voiced consonant reads as at worst
 _UNVOICED_FLOOR = 0.6
 _EPS = 1e-4
 
 # State kinds.
-REST, VOWEL, VOICED, UNVOICED = 0, 1, 2, 3
+REST, VOWEL, VOICED, UNVOICED, BACKING = 0, 1, 2, 3, 4
 
 
 @dataclass(frozen=True)
@@ -112,6 +118,7 @@ def _chain(
         if phones:
             if word.line != previous_line:
                 add(REST, 0.0, LINE_REST_ENTRY, True, -1, word.line)
+                add(BACKING, BACKING_STAY, BACKING_ENTRY, True, -1, word.line)
             else:
                 add(REST, WORD_REST_STAY, WORD_REST_ENTRY, True, -1, word.line)
         previous_line = word.line
@@ -126,6 +133,7 @@ def _chain(
                 add(k, s, 0.0, False, len(phones), word.line)
             phones.append((w, p, name))
     add(REST, 0.0, LINE_REST_ENTRY, True, -1, previous_line)
+    add(BACKING, BACKING_STAY, BACKING_ENTRY, True, -1, previous_line)
     chain = _Chain(
         kind=np.array(kind, np.int64),
         stay=np.array(stay, np.float64),
@@ -160,7 +168,7 @@ def template_costs(words: list[WordPhones], activity: Activity) -> np.ndarray:
 
 
 def emission_costs(sung: np.ndarray, under_peak: np.ndarray) -> np.ndarray:
-    """(T, 4) cost of each state kind at each frame."""
+    """(T, 5) cost of each state kind at each frame."""
     p = np.clip(sung, _EPS, 1.0 - _EPS)
     peak = PEAK_WEIGHT * np.maximum(-under_peak - PEAK_SLACK_DB, 0.0)
     return np.stack(
@@ -169,6 +177,7 @@ def emission_costs(sung: np.ndarray, under_peak: np.ndarray) -> np.ndarray:
             -np.log(p) + peak,
             -np.log(_VOICED_CONSONANT_FLOOR + (1 - _VOICED_CONSONANT_FLOOR) * p),
             -np.log(_UNVOICED_FLOOR + (1 - _UNVOICED_FLOOR) * p),
+            np.zeros_like(p),
         ],
         axis=1,
     )
@@ -207,6 +216,10 @@ def viterbi(
     emission_of = chain.kind
     skip_ok = np.zeros(n_states, bool)
     skip_ok[2:] = chain.skippable[1:-1]
+    # Two skippable states in a row (a rest, then singing the lyrics do not have) may be
+    # jumped together.
+    skip2_ok = np.zeros(n_states, bool)
+    skip2_ok[3:] = chain.skippable[2:-1] & chain.skippable[1:-2]
     first = np.full(n_states, np.inf)
     first[0] = 0.0
     if chain.skippable[0]:
@@ -224,8 +237,10 @@ def viterbi(
         move[1:] = d[:-1] + chain.enter[1:]
         jump = np.full(n_states, np.inf)
         jump[2:] = np.where(skip_ok[2:], d[:-2] + chain.enter[2:], np.inf)
-        best = np.minimum(np.minimum(stay, move), jump)
-        back[t] = np.where(best == stay, 0, np.where(best == move, 1, 2))
+        jump2 = np.full(n_states, np.inf)
+        jump2[3:] = np.where(skip2_ok[3:], d[:-3] + chain.enter[3:], np.inf)
+        best = np.minimum(np.minimum(stay, move), np.minimum(jump, jump2))
+        back[t] = np.where(best == stay, 0, np.where(best == move, 1, np.where(best == jump, 2, 3)))
         outside = (t < lo) | (t > hi)
         d = best + costs[t, emission_of] + phone_costs[t, column]
         d[outside] = np.inf
@@ -235,6 +250,8 @@ def viterbi(
     ends = [n_states - 1]
     if chain.skippable[-1]:
         ends.append(n_states - 2)
+        if chain.skippable[-2]:
+            ends.append(n_states - 3)
     state = min(ends, key=lambda s: d[s])
     if not np.isfinite(d[state]):
         raise BadInput("the lyrics do not fit the song (too many words for its sung time)")
