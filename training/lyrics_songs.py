@@ -57,9 +57,16 @@ def _joined(words: list[str], voice: str) -> tuple[Utterance, list[int]]:
 
 
 def lyrics_song(
-    seed: int, language: str = "en", seconds: float = 20.0, rap: bool = False, sr: int = 44100
+    seed: int,
+    language: str = "en",
+    seconds: float = 20.0,
+    rap: bool = False,
+    sr: int = 44100,
+    unlisted: int | None = None,
 ) -> LyricsSong:
-    """A song of about `seconds` with words of `language` (training/synth/lyrics.py)."""
+    """A song of about `seconds` with words of `language` (training/synth/lyrics.py). The
+    phrase numbered `unlisted` is sung but left out of the lyrics and the truth, as a
+    backing chant or an ad-lib is left out of a song's published lyrics."""
     rng = np.random.Generator(np.random.PCG64(seed))
     plan = random_plan(rng, seconds)
     voice = random_voice(rng)
@@ -67,7 +74,7 @@ def lyrics_song(
     vocals = np.zeros(int(np.ceil(plan.seconds * sr)), np.float32)
     lines: list[list[str]] = []
     truth: list[SungWord] = []
-    for phrase in plan.phrases:
+    for number, phrase in enumerate(plan.phrases):
         units = int(round((phrase.end - phrase.start) * (4 if rap else 2)))
         target = max(1, int(units * rng.uniform(0.35, 0.7)))
         words: list[str] = []
@@ -92,6 +99,8 @@ def lyrics_song(
             audio, i = audio[-i:], 0
         m = min(len(audio), len(vocals) - i)
         vocals[i : i + m] += audio[:m]
+        if number == unlisted:
+            continue
         for k, word in enumerate(words):
             own = [s for s, j in zip(spans, order, strict=True) if owner[j] == k]
             truth.append(SungWord(word, len(lines), own[0][0], own[-1][1]))
