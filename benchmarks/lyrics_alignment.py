@@ -143,6 +143,12 @@ def main() -> int:
         "--visemes", action="store_true", help="also measure lip closures at aligned p/b/m"
     )
     parser.add_argument(
+        "--lrc",
+        action="store_true",
+        help="give the aligner each line's true start as an .lrc time tag (as a user with "
+        ".lrc lyrics has)",
+    )
+    parser.add_argument(
         "--made-seconds", type=float, default=25.0, help="length of the songs made here (0: none)"
     )
     args = parser.parse_args()
@@ -164,8 +170,13 @@ def main() -> int:
     for song in songs:
         lines, truth = read_truth(song)
         with tempfile.TemporaryDirectory() as tmp:
-            text = Path(tmp) / "lyrics.txt"
-            text.write_text("\n".join(t for _, _, t in lines) + "\n", encoding="utf-8")
+            if args.lrc:
+                text = Path(tmp) / "lyrics.lrc"
+                tags = [f"[{int(a // 60):02d}:{a % 60:05.2f}]{t}" for a, _, t in lines]
+                text.write_text("\n".join(tags) + "\n", encoding="utf-8")
+            else:
+                text = Path(tmp) / "lyrics.txt"
+                text.write_text("\n".join(t for _, _, t in lines) + "\n", encoding="utf-8")
             started = time.perf_counter()
             alignment = align_song(song, text, language=args.language)
             seconds = time.perf_counter() - started
