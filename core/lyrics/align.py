@@ -185,7 +185,8 @@ def emission_costs(sung: np.ndarray, under_peak: np.ndarray) -> np.ndarray:
 
 def _windows(chain: _Chain, lines: list[Line], n_frames: int) -> tuple[np.ndarray, np.ndarray]:
     """(S,) first and last frame each state may occupy: the whole song, or around an .lrc
-    line's time tag (a line runs from its tag to the next line's)."""
+    line's time tag (a line's first phone starts within LRC_TOLERANCE_S of its tag, and
+    the line runs to the next line's tag)."""
     lo = np.zeros(len(chain.kind), np.int64)
     hi = np.full(len(chain.kind), n_frames - 1, np.int64)
     starts = [line.start for line in lines]
@@ -196,10 +197,14 @@ def _windows(chain: _Chain, lines: list[Line], n_frames: int) -> tuple[np.ndarra
         if start is None:
             continue
         nxt = next((s for s in starts[i + 1 :] if s is not None), None)
-        mask = (chain.line_of == i) & (chain.kind != REST)
+        mask = (chain.line_of == i) & (chain.phone_of >= 0)
+        if not mask.any():
+            continue
         lo[mask] = max(0, int(start * FPS - tol))
         if nxt is not None:
             hi[mask] = min(n_frames - 1, int(nxt * FPS + tol))
+        first = int(np.argmax(mask))
+        hi[first] = min(hi[first], int(start * FPS + tol))
     return lo, hi
 
 

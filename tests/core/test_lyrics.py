@@ -178,3 +178,22 @@ def test_a_sung_phrase_missing_from_the_lyrics_does_not_drag_a_line_over_it(tmp_
     onsets = [float(line.split(",")[0]) for line in out.read_text().splitlines()[1:]]
     error = np.abs(np.array(onsets) - [w.start for w in made.words])
     assert np.mean(error <= 0.3) >= 0.75, error.round(2)
+
+
+def test_lrc_time_tags_hold_each_line_near_its_tag(sung_song, tmp_path, monkeypatch):
+    """Tags half a second late: each line starts within the tolerance of its tag, and the
+    words still land on their sung onsets."""
+    song, lyrics, truth = sung_song
+    monkeypatch.setenv("MUSICFACE_CACHE", str(tmp_path / "cache"))
+    lines = lyrics.read_text().splitlines()
+    starts = [next(w.start for w in truth if w.line == i) + 0.5 for i in range(len(lines))]
+    lrc = tmp_path / "lyrics.lrc"
+    lrc.write_text("".join(f"[00:{s:05.2f}]{t}\n" for s, t in zip(starts, lines, strict=True)))
+    out = tmp_path / "words.csv"
+    assert run_cli(["align", str(song), str(lrc), "-o", str(out)]) == 0
+    rows = [r.split(",") for r in out.read_text().splitlines()[1:]]
+    for i, start in enumerate(starts):
+        first = next(float(r[0]) for r in rows if int(r[3]) == i)
+        assert start - 1.0 - 0.021 <= first <= start + 1.0 + 0.021
+    error = np.abs(np.array([float(r[0]) for r in rows]) - [w.start for w in truth])
+    assert np.median(error) <= 0.05
