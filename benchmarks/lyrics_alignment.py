@@ -104,12 +104,19 @@ def made_songs(seconds: float) -> None:
             f" {np.median(base):6.2f} {(base <= 0.3).mean():6.0%} |"
             f" ≤0.15 s {(error <= 0.15).mean():4.0%}"
         )
-    e, b = np.concatenate(errors), np.concatenate(bases)
-    print(
-        f"{'made songs pooled':32} {'':6} {len(e):3d} | {e.mean():5.2f} {np.median(e):6.2f}"
-        f" {(e <= 0.3).mean():6.0%} | {b.mean():9.2f} {np.median(b):6.2f} {(b <= 0.3).mean():6.0%}"
-        f" | ≤0.15 s {(e <= 0.15).mean():4.0%}"
-    )
+    groups = {
+        "made songs pooled": [True] * len(MADE),
+        "  with full lyrics": [u is None for *_, u in MADE],
+        "  with a phrase unlisted": [u is not None for *_, u in MADE],
+    }
+    for name, chosen in groups.items():
+        e = np.concatenate([x for x, c in zip(errors, chosen, strict=True) if c])
+        b = np.concatenate([x for x, c in zip(bases, chosen, strict=True) if c])
+        print(
+            f"{name:32} {'':6} {len(e):3d} | {e.mean():5.2f} {np.median(e):6.2f}"
+            f" {(e <= 0.3).mean():6.0%} | {b.mean():9.2f} {np.median(b):6.2f}"
+            f" {(b <= 0.3).mean():6.0%} | ≤0.15 s {(e <= 0.15).mean():4.0%}"
+        )
 
 
 def bilabial_closure(song: Path, alignment) -> list[float]:  # noqa: ANN001
