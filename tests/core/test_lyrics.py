@@ -197,3 +197,30 @@ def test_lrc_time_tags_hold_each_line_near_its_tag(sung_song, tmp_path, monkeypa
         assert start - 1.0 - 0.021 <= first <= start + 1.0 + 0.021
     error = np.abs(np.array([float(r[0]) for r in rows]) - [w.start for w in truth])
     assert np.median(error) <= 0.05
+
+
+def test_a_word_with_no_phones_is_spread_between_its_neighbours_and_flagged():
+    from core.lyrics.activity import Activity
+    from core.lyrics.align import FPS as ALIGN_FPS
+    from core.lyrics.align import align_words
+    from core.lyrics.phones import CEPSTRA, VARIANTS, WordPhones
+    from core.lyrics.text import Line
+
+    def word(text: str, phones: tuple[str, ...]) -> WordPhones:
+        templates = np.zeros((len(VARIANTS), len(phones), CEPSTRA), np.float32)
+        return WordPhones(text, 0, phones, (0.1,) * len(phones), templates)
+
+    words = [word("ma", ("m", "'a")), word("♥", ()), word("ma", ("m", "'a"))]
+    t = np.arange(int(4 * ALIGN_FPS)) / ALIGN_FPS
+    sung = ((t > 0.5) & (t < 1.2)) | ((t > 2.5) & (t < 3.2))  # two sung notes
+    rng = np.random.default_rng(0)
+    activity = Activity(
+        sung=np.where(sung, 0.99, 0.01),
+        under_peak=np.zeros(len(t)),
+        cepstra=rng.standard_normal((len(t), CEPSTRA)).astype(np.float32),
+    )
+    aligned = align_words(words, [Line(("ma", "♥", "ma"))], activity)
+    assert [w.word for w in aligned] == ["ma", "♥", "ma"]
+    assert [w.interpolated for w in aligned] == [False, True, False]
+    assert aligned[0].end <= aligned[1].start <= aligned[1].end <= aligned[2].start
+    assert abs(aligned[0].start - 0.5) < 0.1 and abs(aligned[2].start - 2.5) < 0.1
