@@ -19,7 +19,7 @@ from .animation.head_pose import write_bone_pose, write_object_pose
 from .animation.shape_keys import write_shape_key_curves
 from .core_link import PIVOT_OBJECT
 from .layers import Strengths, weighted_expression, weighted_pose
-from .scene_setup import scene_fps, set_beat_markers, set_song_strip
+from .scene_setup import scene_fps, set_beat_markers, set_song_strip, set_word_markers
 
 
 @dataclass
@@ -33,6 +33,7 @@ class TakeSettings:
     pose_bone: str = ""  # a bone of `pose_object` (an armature), else the object itself
     sound: bool = True
     markers: bool = True
+    word_markers: bool = True  # the take's aligned lyrics (generate --lyrics), one per word
     attention: bool = True
     frame_range: bool = True
 
@@ -93,8 +94,14 @@ def apply_performance(scene, performance, head: bpy.types.Object, settings: Take
             warnings.append("this Blender has no audio support: no sound strip added")
     if settings.markers:
         set_beat_markers(scene, performance.beats, fps, start)
+    lyrics = performance.meta.get("lyrics")
+    if settings.word_markers and isinstance(lyrics, dict):
+        set_word_markers(scene, lyrics.get("words", []), fps, start)
     for action in take.actions:
         action["musicface"] = _take_info(performance, settings)
+        if isinstance(lyrics, dict):
+            # The take records its lyrics and their alignment (words, phones, times).
+            action["musicface_lyrics"] = json.dumps(lyrics, sort_keys=True, ensure_ascii=False)
     return TakeResult(take.actions, shapes.missing, take.curves, take.keys, start, end, warnings)
 
 

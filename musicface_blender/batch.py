@@ -105,6 +105,13 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,  # None when not given, as the other song-only options
         help="for --song: the model's mouth also where the separated vocals are quiet",
     )
+    parser.add_argument(
+        "--lyrics",
+        type=Path,
+        help="for --song: the lyrics (.txt or .lrc): mouth shapes, word markers",
+    )
+    parser.add_argument("--lyrics-strength", type=float, help="0..1 (default 0.5)")
+    parser.add_argument("--language", help="language of the lyrics (default auto)")
     parser.add_argument("--fps", type=float, help="set the scene's frame rate first")
     parser.add_argument("--simplify", type=float, help="keep keys within this max error")
     parser.add_argument("--pose", help="head pose target: OBJECT, ARMATURE:BONE or 'none'")
@@ -133,11 +140,16 @@ def check_arguments(args: argparse.Namespace) -> None:
             raise bad_input(f"--photoreal: no folder {args.photoreal.resolve().parent}")
     if args.renderer is not None and not args.renderer.is_file():
         raise bad_input(f"--renderer not found: {args.renderer}")
+    if args.lyrics is not None and not args.lyrics.is_file():
+        raise bad_input(f"--lyrics not found: {args.lyrics}")
+    if args.lyrics_strength is not None and not 0 <= args.lyrics_strength <= 1:
+        raise bad_input(f"--lyrics-strength must be between 0 and 1, got {args.lyrics_strength}")
 
 
 # What only a song's take reads; with --video it would be silently ignored.
 _SONG_ONLY = (
     "vocals", "accompaniment", "separator", "checkpoint", "subject", "seed", "no_mouth_gate",
+    "lyrics", "lyrics_strength", "language",
 )  # fmt: skip
 
 
@@ -206,11 +218,15 @@ def configure(args: argparse.Namespace, head: bpy.types.Object) -> None:
     for name in ("separator", "subject", "seed"):
         if getattr(args, name) is not None:
             setattr(settings, name, getattr(args, name))
-    for name in ("song", "vocals", "accompaniment", "checkpoint", "video"):
+    for name in ("song", "vocals", "accompaniment", "checkpoint", "video", "lyrics"):
         if getattr(args, name) is not None:
             setattr(settings, name, str(Path(getattr(args, name)).resolve()))
     if args.no_mouth_gate:
         settings.mouth_gate = False
+    if args.lyrics_strength is not None:
+        settings.lyrics_strength = args.lyrics_strength
+    if args.language is not None:
+        settings.lyrics_language = args.language
     configure_capture(args, settings)
     if args.simplify:
         settings.keyframes, settings.max_error = "SIMPLIFIED", args.simplify

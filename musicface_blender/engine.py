@@ -42,12 +42,28 @@ class GenerateRequest:
     accompaniment: Path | None = None
     checkpoint: Path | None = None
     mouth_gate: bool = True  # the mouth rests where the separated vocals are quiet
+    lyrics: Path | None = None  # a lyrics file (.txt or .lrc)
+    lyrics_text: str = ""  # or the lyrics themselves (a Blender text block)
+    lyrics_strength: float = 0.5
+    language: str = "auto"
     output_name: ClassVar[str] = "performance.npz"
+    lyrics_name: ClassVar[str] = "lyrics.txt"
+
+    def prepare(self, workdir: Path) -> None:
+        # A text block's lyrics go to the job's folder, never beside the user's files.
+        if self.lyrics is None and self.lyrics_text:
+            (workdir / self.lyrics_name).write_text(self.lyrics_text, encoding="utf-8")
 
     def arguments(self, out: Path) -> list[str]:
         argv = ["generate", str(self.song), "-o", str(out)]
         if not self.mouth_gate:
             argv.append("--no-mouth-gate")
+        lyrics = self.lyrics
+        if lyrics is None and self.lyrics_text:
+            lyrics = out.parent / self.lyrics_name
+        if lyrics is not None:
+            argv += ["--lyrics", str(lyrics), "--lyrics-strength", f"{self.lyrics_strength:g}"]
+            argv += ["--language", self.language or "auto"]
         argv += ["--seed", str(self.seed), "--subject", str(self.subject)]
         argv += ["--separator", self.separator]
         if self.vocals is not None and self.accompaniment is not None:

@@ -44,6 +44,16 @@ class MUSICFACE_PT_main(bpy.types.Panel):
         layout.prop(settings, "seed")
         layout.prop(settings, "mouth_gate")
 
+        header, body = layout.panel("musicface_lyrics", default_closed=True)
+        header.label(text="Lyrics")
+        if body is not None:
+            body.prop(settings, "lyrics")
+            if not settings.lyrics:
+                body.prop(settings, "lyrics_text")
+            body.prop(settings, "lyrics_language")
+            body.prop(settings, "lyrics_strength")
+            body.prop(settings, "word_markers")
+
         header, body = layout.panel("musicface_strengths", default_closed=False)
         header.label(text="Strengths")
         if body is not None:

@@ -111,6 +111,35 @@ class MusicFaceSettings(bpy.types.PropertyGroup):
         description="Where the separated vocals are quiet the mouth rests (off: the model "
         "alone, which can sing along to what the separator leaves of the band)",
     )
+    lyrics: StringProperty(
+        name="Lyrics file",
+        subtype="FILE_PATH",
+        description="The song's lyrics: .txt (one line per lyric line) or .lrc; aligned to "
+        "the vocals, their phones shape the mouth and the words become markers",
+    )
+    lyrics_text: PointerProperty(
+        name="Lyrics text",
+        type=bpy.types.Text,
+        description="Or a text block holding the lyrics (used when no file is given)",
+    )
+    lyrics_strength: FloatProperty(
+        name="Lyrics strength",
+        min=0.0,
+        max=1.0,
+        default=0.5,
+        description="How far the phones' mouth shapes replace the model's (from 0.5 on every "
+        "aligned p/b/m shuts the lips)",
+    )
+    lyrics_language: StringProperty(
+        name="Language",
+        default="auto",
+        description="auto (guessed from the words), en, es, fr, de, it, pt, …",
+    )
+    word_markers: BoolProperty(
+        name="Word markers",
+        default=True,
+        description="One timeline marker per sung word (names start with ♫)",
+    )
     checkpoint: StringProperty(
         name="Checkpoint", subtype="FILE_PATH", description="Generator checkpoint (empty: default)"
     )

@@ -14,6 +14,7 @@ import numpy as np
 
 STRIP_TAG = "musicface_song"  # custom property on our sound strip
 MARKER_PREFIX = "♪"
+WORD_MARKER_PREFIX = "♫"  # word markers: neither the beats' nor the user's
 
 
 def scene_fps(scene: bpy.types.Scene) -> float:
@@ -74,3 +75,14 @@ def set_beat_markers(scene: bpy.types.Scene, beats: np.ndarray | None, fps: floa
         return
     for number, seconds in enumerate(np.asarray(beats).reshape(-1), start=1):
         markers.new(f"{MARKER_PREFIX}{number}", frame=start + int(round(seconds * fps)))
+
+
+def set_word_markers(scene: bpy.types.Scene, words: list, fps: float, start: int) -> None:
+    """Replace MusicFace's word markers (names starting with ♫) by one per aligned word
+    (`{"word", "start", …}` of a take's meta["lyrics"]), at the word's onset."""
+    markers = scene.timeline_markers
+    for marker in [m for m in markers if m.name.startswith(WORD_MARKER_PREFIX)]:
+        markers.remove(marker)
+    for word in words:
+        frame = start + int(round(float(word["start"]) * fps))
+        markers.new(f"{WORD_MARKER_PREFIX}{word['word']}", frame=frame)

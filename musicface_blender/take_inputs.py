@@ -77,6 +77,7 @@ def _take_settings(context: bpy.types.Context) -> tuple[bpy.types.Object, TakeSe
         pose_bone=pose_bone,
         sound=settings.sound,
         markers=settings.beat_markers,
+        word_markers=settings.word_markers,
         attention=settings.attention,
     )
     return head, take
@@ -105,8 +106,22 @@ def gather(context: bpy.types.Context, performance: str = "") -> TakeInputs:
         accompaniment=stems[1],
         checkpoint=_file(settings.checkpoint, "Checkpoint") if settings.checkpoint else None,
         mouth_gate=settings.mouth_gate,
+        **_lyrics(settings),
     )
     return TakeInputs(head, take, request)
+
+
+def _lyrics(settings) -> dict:
+    """The request's lyrics fields: a file, else a text block's text, else none."""
+    common = {"lyrics_strength": settings.lyrics_strength, "language": settings.lyrics_language}
+    if settings.lyrics:
+        return {"lyrics": _file(settings.lyrics, "Lyrics file"), **common}
+    if settings.lyrics_text is not None:
+        text = settings.lyrics_text.as_string()
+        if not text.strip():
+            raise UserError(f"The lyrics text block '{settings.lyrics_text.name}' is empty")
+        return {"lyrics_text": text, **common}
+    return {}
 
 
 def gather_capture(context: bpy.types.Context) -> TakeInputs:

@@ -247,6 +247,8 @@ def head_beat_scores(
 # this loud (dB from its own level) is where the mouth gate opens (core/voice_gate.py).
 SHUT = 0.05
 LOUD_DB = -30.0
+# Under this (dB from the stream's own level) a frame is near silence, whatever the truth says.
+SILENT_DB = -50.0
 
 
 def why_below_loudness(
@@ -257,6 +259,7 @@ def why_below_loudness(
     it shut, each split by whether the vocal stream was loud there."""
     n = min(len(jaw), len(labels), len(vocal_db))
     jaw, labels, loud = np.asarray(jaw[:n]), labels[:n], np.asarray(vocal_db[:n]) > LOUD_DB
+    silent = np.asarray(vocal_db[:n]) < SILENT_DB
     sung, unsung = labels == SUNG, labels == UNSUNG
     opened = unsung & (jaw >= JAW_CLOSED)
     shut = sung & (jaw < SHUT)
@@ -264,7 +267,8 @@ def why_below_loudness(
         "open_unsung_loud": float((opened & loud).sum() / max(unsung.sum(), 1)),
         "open_unsung_quiet": float((opened & ~loud).sum() / max(unsung.sum(), 1)),
         "shut_sung_loud": float((shut & loud).sum() / max(sung.sum(), 1)),
-        "shut_sung_quiet": float((shut & ~loud).sum() / max(sung.sum(), 1)),
+        "shut_sung_quiet": float((shut & ~loud & ~silent).sum() / max(sung.sum(), 1)),
+        "shut_sung_silent": float((shut & silent).sum() / max(sung.sum(), 1)),
     }
     reasons = {
         "open_unsung_loud": "the mouth opens where the lead is away but the vocal stream is "
@@ -275,6 +279,9 @@ def why_below_loudness(
         "it, or the lead detector takes the voice for something else)",
         "shut_sung_quiet": "the mouth is shut while the lead sings softly (the gate closes "
         "under -30 dB; soft words and breathy lines)",
+        "shut_sung_silent": f"the words' spans hold near-silent frames (vocal stream under "
+        f"{SILENT_DB:.0f} dB: gaps between syllables, a held breath), which loudness still ranks "
+        "above the song's silences and no face opens its mouth for",
     }
     worst = max(parts, key=lambda k: parts[k])
     text = (

@@ -391,7 +391,13 @@ def _initial_weights(
     if options.init is None:
         return None, list(model.parameters())
     loaded = load_checkpoint(options.init, device="cpu")
-    if loaded.model.config.to_dict() != model.config.to_dict():
+    theirs, ours = loaded.model.config.to_dict(), model.config.to_dict()
+    if options.only == "expression":
+        # What the lips hear is the expression path's own choice: retraining that path
+        # on the init's encoders may change it (an older "both" model to "vocals").
+        theirs.pop("lips_hear", None)
+        ours.pop("lips_hear", None)
+    if theirs != ours:
         raise BadInput(
             f"{Path(options.init).name} has another model config than this dataset and "
             "variant give (subjects, fps, variant); cannot start from it"

@@ -4,6 +4,7 @@ COMMANDS: tuple[str, ...] = (
     "features",
     "separate",
     "generate",
+    "align",
     "capture",
     "build_template",
     "animate",

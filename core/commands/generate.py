@@ -8,6 +8,7 @@ from pathlib import Path
 
 from core.commands.song_arguments import (
     add_device_argument,
+    add_lyrics_arguments,
     add_model_arguments,
     add_song_arguments,
     check_performance_output,
@@ -24,6 +25,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_song_arguments(parser, "output Performance .npz")
     add_model_arguments(parser)
     add_device_argument(parser)
+    add_lyrics_arguments(parser)
     parser.add_argument(
         "--fps", type=float, help="resample the Performance to this frame rate (default 30)"
     )

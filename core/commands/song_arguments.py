@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from core.device import DEVICE_HELP
-from core.progress import ProgressFn
+from core.progress import ProgressFn, scaled
 from core.separation.names import SEPARATORS
 
 if TYPE_CHECKING:  # the engine's heavy imports wait until a command runs
@@ -45,6 +45,30 @@ def add_model_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def add_lyrics_arguments(parser: argparse.ArgumentParser) -> None:
+    """--lyrics, --lyrics-strength, --language: mouth shapes from the song's words."""
+    from core.lyrics.visemes import DEFAULT_STRENGTH
+
+    parser.add_argument(
+        "--lyrics",
+        type=Path,
+        help="the song's lyrics (.txt, one line per lyric line, or .lrc): aligned to the "
+        "vocals, their phones shape the mouth and the take records the words",
+    )
+    parser.add_argument(
+        "--lyrics-strength",
+        type=float,
+        default=DEFAULT_STRENGTH,
+        help="how far the phones' mouth shapes replace the model's, 0..1; from 0.5 on "
+        f"every aligned p/b/m shuts the lips (default {DEFAULT_STRENGTH})",
+    )
+    parser.add_argument(
+        "--language",
+        default="auto",
+        help="language of the lyrics: auto (guessed), en, es, fr, de, it, pt, … (default auto)",
+    )
+
+
 def add_device_argument(parser: argparse.ArgumentParser) -> None:
     """--device: where the generator runs (resolved by core/device.py)."""
     parser.add_argument("--device", default="auto", help=DEVICE_HELP)
@@ -66,7 +90,15 @@ def generate_from_arguments(args: argparse.Namespace, progress: ProgressFn) -> P
     """The take that `generate` and `animate` make from their shared arguments."""
     from core.generate import generate
 
-    return generate(
+    lyrics = getattr(args, "lyrics", None)
+    prepared = None
+    if lyrics is not None:
+        # Bad lyrics fail before separation and the network run.
+        from core.lyrics.take import check_strength, prepare_lyrics
+
+        check_strength(args.lyrics_strength)
+        prepared = prepare_lyrics(lyrics, args.language)
+    performance = generate(
         args.song,
         checkpoint=args.checkpoint,
         separator=args.separator,
@@ -76,5 +108,18 @@ def generate_from_arguments(args: argparse.Namespace, progress: ProgressFn) -> P
         accompaniment=args.accompaniment,
         device=args.device,
         mouth_gate=not args.no_mouth_gate,
-        progress=progress,
+        progress=progress if prepared is None else scaled(progress, 0.0, 0.9),
     )
+    if prepared is None:
+        return performance
+    from core.lyrics.take import align_for_take, with_lyrics
+
+    alignment = align_for_take(
+        args.song,
+        prepared,
+        args.separator,
+        args.vocals,
+        args.accompaniment,
+        scaled(progress, 0.9, 0.98),
+    )
+    return with_lyrics(performance, alignment, args.lyrics_strength, str(lyrics))

@@ -202,3 +202,33 @@ def test_a_missing_calibration_file_is_refused_before_the_engine_starts(template
                      "--calibration", str(tmp_path / "fit.json"))  # fmt: skip
     assert_one_line_error(done, 2, f"Calibration file not found: {tmp_path / 'fit.json'}")
     assert not out.exists()
+
+
+def test_batch_lyrics_become_word_markers_in_the_saved_blend(scene, template_blend, song, tmp_path):
+    lyrics = tmp_path / "lyrics.txt"
+    lyrics.write_text("la la\nmama mia\n", encoding="utf-8")
+    out = tmp_path / "words.blend"
+    done = run_batch("--blend", str(template_blend), "--song", str(song), "--separator", "dsp",
+                     "--lyrics", str(lyrics), "--language", "it", "--out", str(out))  # fmt: skip
+    assert done.returncode == 0, done.stderr[-3000:]
+    bpy.ops.wm.open_mainfile(filepath=str(out))
+    words = [m.name for m in sorted(bpy.context.scene.timeline_markers, key=lambda m: m.frame)
+             if m.name.startswith("♫")]  # fmt: skip
+    assert words == ["♫la", "♫la", "♫mama", "♫mia"]
+    key = bpy.data.objects["MusicFace_Head"].data.shape_keys
+    recorded = json.loads(key.animation_data.action["musicface_lyrics"])
+    assert recorded["language"] == "it" and recorded["lines"] == ["la la", "mama mia"]
+
+
+def test_batch_refuses_lyrics_that_are_not_text(template_blend, song, tmp_path):
+    lyrics = tmp_path / "lyrics.txt"
+    lyrics.write_bytes(bytes(range(256)) * 4)
+    out = tmp_path / "x.blend"
+    done = run_batch("--blend", str(template_blend), "--song", str(song), "--separator", "dsp",
+                     "--lyrics", str(lyrics), "--out", str(out))  # fmt: skip
+    # The engine refuses them in its first step: progress lines, then its one error line.
+    assert done.returncode == 2, done.stderr[-3000:]
+    last = done.stderr.strip().splitlines()[-1]
+    assert last.startswith("musicface: error: ") and "not a text file" in last
+    assert "Traceback" not in done.stderr
+    assert not out.exists()

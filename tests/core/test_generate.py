@@ -250,12 +250,12 @@ def test_default_model_sings_the_real_song_and_rests_in_its_intro(real_song: Pat
     perf = generate(real_song, separator="dsp", seed=1)
     jaw = perf.expression[:, ARKIT_INDEX["jawOpen"]]
     t = np.arange(perf.frames) / perf.fps
-    # The jaw opens several times wider while the voice sings than in the intro
-    # (0.40 against 0.06 when measured). The model trained before the corpus had a
-    # lead instrument opened it nearly as wide in the intro (0.42 against 0.31); the
-    # previous default, trained on the v1 separator, reaches 3.3 times with that
-    # separator and 2.0 times with this one, which it was not trained on.
-    assert jaw[(t > 3.0) & (t < 9.0)].mean() > 3.0 * jaw[t < 2.0].mean()
+    # The jaw opens several times wider while the voice sings than in the intro (0.15
+    # against 0.05 when measured; the default before the lips heard the vocal stream
+    # alone, trained on a wider-mouthed corpus: 0.40 against 0.06). The model trained
+    # before the corpus had a lead instrument opened it nearly as wide in the intro
+    # (0.42 against 0.31). With dsp's vocal stream the band is loud in the intro.
+    assert jaw[(t > 3.0) & (t < 9.0)].mean() > 2.5 * jaw[t < 2.0].mean()
     # The head moves (~0.1 rad/s), and smoothly: no frame-to-frame shake.
     rotation = perf.pose[:, :3]
     speed = np.linalg.norm(np.diff(rotation, axis=0), axis=1) * perf.fps

@@ -11,6 +11,7 @@ from core.audio import FEATURE_SR, load_audio, write_wav
 from core.face.arkit import ARKIT_INDEX, ARKIT_NAMES
 from core.features import mfcc_26
 from core.generate import generate
+from core.vocal_cues import vocal_cues
 from core.voice_detector import load_voice_detector
 from core.voice_gate import LOWER_FACE, RELEASE_S, VOICE_OPEN, gate_mouth, voice_gate
 from tests.core.test_generate import make_checkpoint
@@ -71,7 +72,9 @@ def test_generate_rests_the_mouth_where_the_vocals_are_quiet(leak, tmp_path: Pat
     # Where the voice detector is sure a voice sings, the model's mouth is untouched;
     # elsewhere in the phrases (this "voice" is a bare sine) it can only be closer to rest.
     vocals = load_audio(leak["vocals"], FEATURE_SR)
-    voice = load_voice_detector().probability(mfcc_26(vocals), gated.frames, gated.fps)
+    detector = load_voice_detector()
+    cues = vocal_cues(vocals, FEATURE_SR, gated.frames, gated.fps) if detector.reads_cues else None
+    voice = detector.probability(mfcc_26(vocals), gated.frames, gated.fps, cues)
     sure = sung & (voice >= VOICE_OPEN)
     assert sure.sum() > 0
     np.testing.assert_allclose(gated.expression[sure], free.expression[sure], atol=1e-6)

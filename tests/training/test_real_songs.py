@@ -285,3 +285,15 @@ def test_dev_set_head_turns_as_far_as_a_singer(dev_set_results: list[R.ItemResul
     for axis in R.AXES:
         spread = _dev_mean(dev_set_results, f"{axis}_std")
         assert spread >= 2.0, f"{axis} std {spread:.1f}°"
+
+
+def test_why_below_loudness_names_the_frames_that_cost_the_rank() -> None:
+    sung = np.r_[np.ones(60, np.int8), np.zeros(40, np.int8)]  # 60 sung, 40 unsung
+    jaw = np.r_[np.full(45, 0.3), np.zeros(15), np.zeros(40)]
+    # The 15 shut sung frames are near silence (gaps between syllables) ...
+    level = np.r_[np.full(45, -5.0), np.full(15, -70.0), np.full(40, -90.0)]
+    text, parts = R.why_below_loudness(jaw, sung, level)
+    assert "near-silent" in text and parts["shut_sung_silent"] == 0.25
+    # ... or the lead singing softly, which the gate shuts.
+    text, parts = R.why_below_loudness(jaw, sung, np.where(level == -70.0, -38.0, level))
+    assert "softly" in text and parts["shut_sung_quiet"] == 0.25

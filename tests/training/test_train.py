@@ -14,6 +14,7 @@ from core.checkpoints import load_checkpoint
 from core.errors import BadInput
 from core.face.arkit import ARKIT_INDEX, ARKIT_NAMES
 from core.features import frame_windows, window_centres
+from core.model.generator import MusicFaceGenerator
 from core.rhythm import rhythm_features
 from tests.conftest import run_train_cli
 from training.dataset import MusicFaceDataset
@@ -321,6 +322,33 @@ def test_only_the_pose_path_is_retrained_on_a_checkpoints_encoders(
     assert lone.returncode == 2 and "--only needs --init" in lone.stderr
     with pytest.raises(BadInput, match="another model config"):
         train(options(toy, tmp_path / "y.pt", variant="with-atm", epochs=1, init=base))
+
+
+def test_lips_that_heard_both_streams_are_retrained_to_hear_the_vocals_alone(
+    toy: Path, tmp_path: Path
+) -> None:
+    """--only expression from an older checkpoint whose lips heard both streams: the lips
+    (now with their own ATM over the vocal stream) train, the head and eyes stay."""
+    both = {**SMALL_MODEL, "lips_hear": "both"}
+    base = train(
+        options(toy, tmp_path / "base.pt", epochs=1, steps_per_epoch=2, config=both)
+    ).checkpoint
+    retrained = train(
+        options(toy, tmp_path / "lips.pt", epochs=1, steps_per_epoch=2, init=base,
+                only="expression")
+    ).checkpoint  # fmt: skip
+    before, after = load_checkpoint(base), load_checkpoint(retrained)
+    assert before.model.config.lips_hear == "both" and after.model.config.lips_hear == "vocals"
+    a, b = before.model.state_dict(), after.model.state_dict()
+    assert any(k.startswith("atm.mouth.") for k in b) and not any(
+        k.startswith("atm.mouth.") for k in a
+    )
+    for key in a:  # the pose and eye paths and the encoders are the checkpoint's, to the bit
+        if not key.startswith(MusicFaceGenerator.TASK_PATHS["expression"]):
+            assert torch.equal(a[key], b[key]), key
+    # Only the lips' own path may change what they hear: a pose retrain may not.
+    with pytest.raises(BadInput, match="another model config"):
+        train(options(toy, tmp_path / "p.pt", epochs=1, init=base, only="pose"))
 
 
 def test_a_pose_head_can_train_on_other_crops_audio_and_keep_its_own_beat(
