@@ -1,7 +1,7 @@
 """One live frame as one UDP datagram: a fixed 272-byte little-endian record.
 
 `musicface live` sends one datagram per video frame (30 fps) and the Blender add-on
-reads them (musicface_blender/live_receiver.py); this module is the format's one
+reads them (the add-on's live_receiver.py); this module is the format's one
 definition, stdlib + numpy only so that the add-on vendors it (scripts/build_extension.py).
 The layout (docs/live.md has the same table):
 
