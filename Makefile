@@ -35,6 +35,8 @@ $(VENV)/.stamp: requirements/engine.txt requirements/mediapipe.txt pyproject.tom
 	$(PY) -m pip install -q -r requirements/engine.txt
 	$(PY) -m pip install -q --no-deps -r requirements/mediapipe.txt
 	$(PY) -m pip install -q --no-deps -e .
+	@# One process compiles librosa's numba kernels before tests or batch workers run side by side.
+	$(PY) -m core.librosa_cache
 	@touch $@
 
 $(SPLEETER_VENV)/.stamp: requirements/spleeter.txt

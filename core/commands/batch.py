@@ -165,6 +165,17 @@ def run(args: argparse.Namespace, progress: ProgressFn) -> int:
     return code
 
 
+def _warm_librosa(display: Display) -> None:
+    """Workers that compile librosa's kernels at once can leave a cache that crashes every
+    later process (core/librosa_cache.py): one process compiles them first."""
+    from core import librosa_cache
+
+    if librosa_cache.is_warm():
+        return
+    display.note("compiling librosa's numba kernels once, before the workers start (~30 s)")
+    librosa_cache.warm()
+
+
 def _run(
     args: argparse.Namespace, driver: BatchDriver, display: Display, songs: int, started: float
 ) -> dict[str, object]:
@@ -174,6 +185,8 @@ def _run(
     from core.batch.report import write_report
     from core.batch.settings import describe
 
+    if not args.scheduler:
+        _warm_librosa(display)
     cluster = (
         connect(args.scheduler)
         if args.scheduler
