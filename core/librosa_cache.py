@@ -48,11 +48,6 @@ def warm() -> None:
     librosa.beat.beat_track(y=noise, sr=22050)
 
 
-def warm_if_cold() -> None:
-    if not is_warm():
-        warm()
-
-
 if __name__ == "__main__":
     warm()
     print("librosa's numba cache is built" if is_warm() else "librosa's numba cache is missing")
