@@ -25,6 +25,8 @@ from core.voice_gate import frame_rms, level_db
 HALF_DB = -34.0
 WIDTH_DB = 3.0
 PEAK_WINDOW_S = 0.25  # a syllable's span: its vowel is the loudest part
+ONSET_S = 0.06  # a syllable's onset: the level rises within this much time
+FLOOR_DB = -60.0  # rises out of silence count from here
 
 
 def _sigmoid(x: np.ndarray) -> np.ndarray:
@@ -36,6 +38,8 @@ class Activity:
     sung: np.ndarray  # (T,) P(a voice sings)
     under_peak: np.ndarray  # (T,) dB under the loudest point within PEAK_WINDOW_S
     cepstra: np.ndarray  # (T, CEPSTRA) c1.. of the vocal stream
+    # (T,) dB the level rose over the last ONSET_S: a new syllable starts where it is high
+    rise: np.ndarray | None = None
 
 
 def sung_probability(vocals: np.ndarray, sr: int, fps: float, n_frames: int) -> Activity:
@@ -58,4 +62,8 @@ def sung_probability(vocals: np.ndarray, sr: int, fps: float, n_frames: int) -> 
     under_peak = level - maximum_filter1d(level, width, mode="nearest")
     rows = np.clip(video_rows(n_frames, fps), 0, len(mfcc) - 1)
     cepstra = uniform_filter1d(mfcc[:, 1 : 1 + CEPSTRA], 2, axis=0)[rows]
-    return Activity(sung, under_peak, cepstra.astype(np.float32))
+    floored = np.maximum(level, FLOOR_DB)
+    lag = max(1, int(round(ONSET_S * fps)))
+    before = np.concatenate([np.full(lag, floored[0]), floored[:-lag]])
+    rise = np.maximum(floored - before, 0.0)
+    return Activity(sung, under_peak, cepstra.astype(np.float32), rise)

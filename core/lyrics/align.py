@@ -15,6 +15,9 @@ Costs per frame (negative log-likelihoods, plus fixed prices):
   point (vowels are the loud part of a syllable);
 - a voiced consonant pays less for quiet frames, an unvoiced one (s, t, f …) little;
 - a rest pays -log P(not sung); singing the lyrics lack (BACKING) pays a fixed price;
+- holding a vowel on through a sharp rise of the level (the next syllable's onset)
+  costs per dB of the rise: a vowel is one syllable, so a line is not squeezed onto a
+  single held note while its neighbour's syllables are sung;
 - staying in a state costs nothing for a vowel (singers hold vowels for seconds) and a
   little per frame for a consonant (consonants do not stretch), entering a rest
   between words costs a fixed price, so words are not cut apart by every dip.
@@ -49,6 +52,8 @@ WORD_REST_STAY = 0.2
 LINE_REST_ENTRY = 0.5  # price of a rest between two lines
 PEAK_WEIGHT = 0.08  # per dB a vowel lies under its syllable's loudest point
 PEAK_SLACK_DB = 3.0
+ONSET_WEIGHT = 0.3  # per dB the level rises (a syllable's onset) while a vowel is held
+ONSET_SLACK_DB = 4.0
 TEMPLATE_WEIGHT = 0.3  # per frame, on the z-scored squared cepstral distance
 LRC_TOLERANCE_S = 1.0  # an .lrc line starts within this of its time tag
 # Singing the lyrics do not have (backing chants, ad-libs, an unlisted chorus): between
@@ -215,9 +220,13 @@ def viterbi(
     lo: np.ndarray,
     hi: np.ndarray,
     progress: ProgressFn = no_progress,
+    hold_costs: np.ndarray | None = None,
 ) -> np.ndarray:
-    """(T,) the state of every frame on the cheapest path through the chain."""
+    """(T,) the state of every frame on the cheapest path through the chain. `hold_costs`
+    (T,): what holding a vowel on into each frame costs beyond its stay price."""
     n_frames, n_states = len(costs), len(chain.kind)
+    vowel = chain.kind == VOWEL
+    hold = np.zeros(n_frames) if hold_costs is None else hold_costs
     emission_of = chain.kind
     skip_ok = np.zeros(n_states, bool)
     skip_ok[2:] = chain.skippable[1:-1]
@@ -238,6 +247,8 @@ def viterbi(
     d[(lo > 0)] = np.inf
     for t in range(1, n_frames):
         stay = d + chain.stay
+        if hold[t]:
+            stay[vowel] += hold[t]
         move = np.full(n_states, np.inf)
         move[1:] = d[:-1] + chain.enter[1:]
         jump = np.full(n_states, np.inf)
@@ -317,7 +328,10 @@ def align_words(
     lo, hi = _windows(chain, lines, n_frames)
     costs = emission_costs(sung, activity.under_peak)
     phone_costs = TEMPLATE_WEIGHT * template_costs(words, activity)
-    path = viterbi(chain, costs, phone_costs, lo, hi, progress)
+    hold = None
+    if activity.rise is not None:
+        hold = ONSET_WEIGHT * np.maximum(activity.rise - ONSET_SLACK_DB, 0.0)
+    path = viterbi(chain, costs, phone_costs, lo, hi, progress, hold)
     phone_frames = chain.phone_of[path]
     spans: dict[int, list[int]] = {}
     for t, p in enumerate(phone_frames):
