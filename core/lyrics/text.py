@@ -79,8 +79,10 @@ def parse_lyrics(text: str, lrc: bool) -> list[Line]:
 def read_lyrics(path: str | Path) -> list[Line]:
     """The lines of words in the lyrics file `path`; BadInput when it is not lyrics."""
     path = Path(path)
-    if not path.is_file():
+    if not path.exists():
         raise BadInput(f"lyrics file not found: {path}")
+    if not path.is_file():
+        raise BadInput(f"lyrics must be a text file, and {path} is not a file")
     if path.stat().st_size > MAX_BYTES:
         raise BadInput(f"{path.name} is too large to be lyrics ({path.stat().st_size} bytes)")
     text = _decode(path.read_bytes(), path.name)

@@ -68,6 +68,18 @@ def test_bad_lyrics_exit_2_and_write_nothing(tmp_path, capsys, content, language
     assert not out.exists()
 
 
+@pytest.mark.parametrize(("kind", "message"), [("missing", "not found"), ("folder", "not a file")])
+def test_lyrics_that_are_no_file_exit_2(tmp_path, capsys, kind, message):
+    lyrics = tmp_path / "lyrics"
+    if kind == "folder":
+        lyrics.mkdir()
+    song = tmp_path / "song.wav"
+    write_wav(song, np.zeros((16000, 1), np.float32), 16000)
+    assert run_cli(["align", str(song), str(lyrics), "-o", str(tmp_path / "w.csv")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and message in err[0]
+
+
 def test_lyrics_far_too_long_for_the_song_exit_2(tmp_path, capsys):
     song = tmp_path / "song.wav"
     rng = np.random.default_rng(0)
