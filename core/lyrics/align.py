@@ -20,7 +20,8 @@ Costs per frame (negative log-likelihoods, plus fixed prices):
   single held note while its neighbour's syllables are sung;
 - staying in a state costs nothing for a vowel (singers hold vowels for seconds) and a
   little per frame for a consonant (consonants do not stretch), entering a rest
-  between words costs a fixed price, so words are not cut apart by every dip.
+  between words costs a fixed price, so words are not cut apart by every dip (inside a
+  chant line, "ooh ooh ooh", pauses are priced as between lines: each word is a note).
 
 An `.lrc` line's time tag holds the line inside a window around it.
 """
@@ -98,6 +99,23 @@ class _Chain:
     line_of: np.ndarray  # (S,) lyric line of the state (rests: the line they precede)
 
 
+def _chant_lines(words: list[WordPhones]) -> set[int]:
+    """Lines that repeat a few short words ("ooh ooh ooh", "na na na nay", "terre terre
+    terre"): each word is a note of its own, often held, with pauses between them as long
+    as between lines, so a pause inside such a line is priced as one between lines."""
+    by_line: dict[int, list[WordPhones]] = {}
+    for word in words:
+        if word.phones:
+            by_line.setdefault(word.line, []).append(word)
+    return {
+        line
+        for line, own in by_line.items()
+        if len(own) >= 3
+        and all(w.syllables <= 1 for w in own)
+        and len({w.word.lower() for w in own}) <= len(own) / 2
+    }
+
+
 def _chain(
     words: list[WordPhones], vowel_frames: float
 ) -> tuple[_Chain, list[tuple[int, int, str]]]:
@@ -115,6 +133,7 @@ def _chain(
         phone_of.append(phone)
         line_of.append(line)
 
+    chants = _chant_lines(words)
     add(REST, 0.0, 0.0, True, -1, 0)
     previous_line = 0
     for w, word in enumerate(words):
@@ -124,6 +143,8 @@ def _chain(
             if word.line != previous_line:
                 add(REST, 0.0, LINE_REST_ENTRY, True, -1, word.line)
                 add(BACKING, BACKING_STAY, BACKING_ENTRY, True, -1, word.line)
+            elif word.line in chants:
+                add(REST, 0.0, LINE_REST_ENTRY, True, -1, word.line)
             else:
                 add(REST, WORD_REST_STAY, WORD_REST_ENTRY, True, -1, word.line)
         previous_line = word.line

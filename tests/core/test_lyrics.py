@@ -290,3 +290,33 @@ def test_a_vowel_is_not_held_through_the_next_syllables_onsets():
     starts = [w.start for w in align_words(words, lines, activity)]
     assert abs(starts[0] - 0.5) < 0.1 and abs(starts[1] - 1.0) < 0.1
     assert all(s < 3.0 for s in starts[1:5]) and abs(starts[5] - 5.0) < 0.1
+
+
+def test_a_chant_line_lays_one_word_on_each_of_its_notes():
+    """ "la la la la" sung as four notes two seconds apart, then the next line: each "la"
+    on its note (priced as in-line pauses, the four were crammed into two notes)."""
+    from core.lyrics.activity import Activity
+    from core.lyrics.align import FPS as ALIGN_FPS
+    from core.lyrics.align import align_words
+    from core.lyrics.phones import CEPSTRA, VARIANTS, WordPhones
+    from core.lyrics.text import Line
+
+    def word(text: str, phones: tuple[str, ...], line: int) -> WordPhones:
+        templates = np.zeros((len(VARIANTS), len(phones), CEPSTRA), np.float32)
+        return WordPhones(text, line, phones, (0.1,) * len(phones), templates)
+
+    words = [word("la", ("l", "'a"), 0) for _ in range(4)]
+    words.append(word("mañana", ("m", "a", "J", "'a", "n", "a"), 1))
+    t = np.arange(int(10 * ALIGN_FPS)) / ALIGN_FPS
+    notes = (0.5, 2.5, 4.5, 6.5, 8.0)
+    sung = np.zeros(len(t), bool)
+    for start in notes:
+        sung |= (t > start) & (t < start + 0.8)
+    activity = Activity(
+        sung=np.where(sung, 0.99, 0.01),
+        under_peak=np.zeros(len(t)),
+        cepstra=np.random.default_rng(0).standard_normal((len(t), CEPSTRA)).astype(np.float32),
+        rise=np.zeros(len(t)),
+    )
+    aligned = align_words(words, [Line(("la",) * 4), Line(("mañana",))], activity)
+    assert np.allclose([w.start for w in aligned], notes, atol=0.1)
