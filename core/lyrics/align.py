@@ -17,7 +17,9 @@ Costs per frame (negative log-likelihoods, plus fixed prices):
 - a rest pays -log P(not sung); singing the lyrics lack (BACKING) pays a fixed price;
 - holding a vowel on through a sharp rise of the level (the next syllable's onset)
   costs per dB of the rise: a vowel is one syllable, so a line is not squeezed onto a
-  single held note while its neighbour's syllables are sung;
+  single held note while its neighbour's syllables are sung; the other way round,
+  starting a vowel right after a vowel ("ooh ooh") where the level does not rise costs
+  a fixed price: a new syllable is a re-attack;
 - staying in a state costs nothing for a vowel (singers hold vowels for seconds) and a
   little per frame for a consonant (consonants do not stretch), entering a rest
   between words costs a fixed price, so words are not cut apart by every dip (inside a
@@ -31,6 +33,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.ndimage import maximum_filter1d
 
 from core.errors import BadInput
 from core.lyrics.activity import Activity
@@ -55,6 +58,12 @@ PEAK_WEIGHT = 0.08  # per dB a vowel lies under its syllable's loudest point
 PEAK_SLACK_DB = 3.0
 ONSET_WEIGHT = 0.3  # per dB the level rises (a syllable's onset) while a vowel is held
 ONSET_SLACK_DB = 4.0
+# A vowel right after a vowel ("ooh ooh", "la ola") is a new syllable only where the
+# voice re-attacks it: entering it costs this much where the level rises by less than
+# HIATUS_RISE_DB (scaled down as the rise grows), so two held words are not laid inside
+# one held note while the next notes go to singing the lyrics lack.
+HIATUS_PRICE = 5.0
+HIATUS_RISE_DB = 6.0
 TEMPLATE_WEIGHT = 0.3  # per frame, on the z-scored squared cepstral distance
 LRC_TOLERANCE_S = 1.0  # an .lrc line starts within this of its time tag
 # Singing the lyrics do not have (backing chants, ad-libs, an unlisted chorus): between
@@ -97,6 +106,7 @@ class _Chain:
     skippable: np.ndarray  # (S,) bool: the path may jump over this state
     phone_of: np.ndarray  # (S,) global phone index, -1 for rests
     line_of: np.ndarray  # (S,) lyric line of the state (rests: the line they precede)
+    hiatus: np.ndarray  # (S,) bool: first frame of a vowel right after a vowel (hiatus)
 
 
 def _chant_lines(words: list[WordPhones]) -> set[int]:
@@ -123,15 +133,19 @@ def _chain(
     lasts at least VOWEL_MIN_SHARE of `vowel_frames` (the song's mean sung frames per
     vowel), a consonant MIN_SHARE of its spoken duration."""
     kind, stay, enter, skip, phone_of, line_of = [], [], [], [], [], []
+    hiatus: list[bool] = []
     phones: list[tuple[int, int, str]] = []
 
-    def add(k: int, s: float, e: float, skippable: bool, phone: int, line: int) -> None:
+    def add(
+        k: int, s: float, e: float, skippable: bool, phone: int, line: int, onset: bool = False
+    ) -> None:
         kind.append(k)
         stay.append(s)
         enter.append(e)
         skip.append(skippable)
         phone_of.append(phone)
         line_of.append(line)
+        hiatus.append(onset)
 
     chants = _chant_lines(words)
     add(REST, 0.0, 0.0, True, -1, 0)
@@ -153,10 +167,11 @@ def _chain(
             frames = int(np.clip(round(MIN_SHARE * seconds * FPS), 1, MAX_MIN_FRAMES))
             if k == VOWEL:
                 frames = max(frames, min(int(VOWEL_MIN_SHARE * vowel_frames), MAX_VOWEL_FRAMES))
+            after_vowel = k == VOWEL and bool(phones) and is_vowel(phones[-1][2])
             for i in range(frames):
                 last = i == frames - 1
                 s = (VOWEL_STAY if k == VOWEL else CONSONANT_STAY) if last else np.inf
-                add(k, s, 0.0, False, len(phones), word.line)
+                add(k, s, 0.0, False, len(phones), word.line, after_vowel and i == 0)
             phones.append((w, p, name))
     add(REST, 0.0, LINE_REST_ENTRY, True, -1, previous_line)
     add(BACKING, BACKING_STAY, BACKING_ENTRY, True, -1, previous_line)
@@ -167,6 +182,7 @@ def _chain(
         skippable=np.array(skip, bool),
         phone_of=np.array(phone_of, np.int64),
         line_of=np.array(line_of, np.int64),
+        hiatus=np.array(hiatus, bool),
     )
     return chain, phones
 
@@ -242,9 +258,11 @@ def viterbi(
     hi: np.ndarray,
     progress: ProgressFn = no_progress,
     hold_costs: np.ndarray | None = None,
+    hiatus_costs: np.ndarray | None = None,
 ) -> np.ndarray:
     """(T,) the state of every frame on the cheapest path through the chain. `hold_costs`
-    (T,): what holding a vowel on into each frame costs beyond its stay price."""
+    (T,): what holding a vowel on into each frame costs beyond its stay price;
+    `hiatus_costs` (T,): what entering a vowel right after a vowel costs there."""
     n_frames, n_states = len(costs), len(chain.kind)
     vowel = chain.kind == VOWEL
     hold = np.zeros(n_frames) if hold_costs is None else hold_costs
@@ -270,12 +288,15 @@ def viterbi(
         stay = d + chain.stay
         if hold[t]:
             stay[vowel] += hold[t]
+        enter = chain.enter
+        if hiatus_costs is not None and hiatus_costs[t]:
+            enter = enter + hiatus_costs[t] * chain.hiatus
         move = np.full(n_states, np.inf)
-        move[1:] = d[:-1] + chain.enter[1:]
+        move[1:] = d[:-1] + enter[1:]
         jump = np.full(n_states, np.inf)
-        jump[2:] = np.where(skip_ok[2:], d[:-2] + chain.enter[2:], np.inf)
+        jump[2:] = np.where(skip_ok[2:], d[:-2] + enter[2:], np.inf)
         jump2 = np.full(n_states, np.inf)
-        jump2[3:] = np.where(skip2_ok[3:], d[:-3] + chain.enter[3:], np.inf)
+        jump2[3:] = np.where(skip2_ok[3:], d[:-3] + enter[3:], np.inf)
         best = np.minimum(np.minimum(stay, move), np.minimum(jump, jump2))
         back[t] = np.where(best == stay, 0, np.where(best == move, 1, np.where(best == jump, 2, 3)))
         outside = (t < lo) | (t > hi)
@@ -352,7 +373,11 @@ def align_words(
     hold = None
     if activity.rise is not None:
         hold = ONSET_WEIGHT * np.maximum(activity.rise - ONSET_SLACK_DB, 0.0)
-    path = viterbi(chain, costs, phone_costs, lo, hi, progress, hold)
+    hiatus_costs = None
+    if activity.rise is not None and HIATUS_PRICE > 0:
+        near = maximum_filter1d(activity.rise, 5, mode="nearest")
+        hiatus_costs = HIATUS_PRICE * np.clip(1.0 - near / HIATUS_RISE_DB, 0.0, 1.0)
+    path = viterbi(chain, costs, phone_costs, lo, hi, progress, hold, hiatus_costs)
     phone_frames = chain.phone_of[path]
     spans: dict[int, list[int]] = {}
     for t, p in enumerate(phone_frames):

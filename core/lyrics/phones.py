@@ -22,7 +22,7 @@ from core.errors import MissingModel, MusicFaceError
 from core.espeak import Utterance, speaker
 from core.features import mfcc_26
 from core.lyrics.text import Line
-from core.phonemes import is_vowel
+from core.phonemes import base_name, is_vowel
 
 
 @dataclass(frozen=True)
@@ -115,13 +115,33 @@ def _speak_in_fresh_process(words: list[str], voice: str) -> dict:
     return out
 
 
+def merge_repeated_vowels(
+    phones: list[str], durations: list[float], templates: np.ndarray
+) -> tuple[list[str], list[float], np.ndarray]:
+    """One vowel where eSpeak reads a doubled vowel letter as two in a row: an
+    interjection spelt long ("ooh", "aah", "yeaah") is a single sung note, not two
+    syllables (Spanish eSpeak reads "ooh" as 'o o), and a singer holds such a vowel as
+    one anyway ("leer", "zoo")."""
+    keep: list[int] = []
+    names: list[str] = []
+    seconds: list[float] = []
+    for i, (name, d) in enumerate(zip(phones, durations, strict=True)):
+        if names and is_vowel(name) and base_name(name) == base_name(names[-1]):
+            seconds[-1] += float(d)
+            continue
+        keep.append(i)
+        names.append(name)
+        seconds.append(float(d))
+    return names, seconds, templates[:, keep] if templates.ndim == 3 else templates
+
+
 def word_phones(lines: list[Line], voice: str) -> list[WordPhones]:
     """Every word of `lines` in order, with the phones eSpeak NG speaks for it."""
     spoken = _speak_in_fresh_process([w for line in lines for w in line.words], voice)
     out = []
     for index, line in enumerate(lines):
         for word in line.words:
-            phones, durations, templates = spoken[word]
+            phones, durations, templates = merge_repeated_vowels(*spoken[word])
             out.append(
                 WordPhones(
                     word=word,

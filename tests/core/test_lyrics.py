@@ -320,3 +320,53 @@ def test_a_chant_line_lays_one_word_on_each_of_its_notes():
     )
     aligned = align_words(words, [Line(("la",) * 4), Line(("mañana",))], activity)
     assert np.allclose([w.start for w in aligned], notes, atol=0.1)
+
+
+def test_a_long_spelt_interjection_is_one_sung_vowel():
+    """Spanish eSpeak reads "ooh" as two vowels ('o o): merged into one note, so an
+    "ooh ooh ooh" line counts as a chant of one-syllable words."""
+    from core.lyrics.phones import merge_repeated_vowels, word_phones
+    from core.lyrics.text import Line
+
+    names, seconds, templates = merge_repeated_vowels(
+        ["'o", "o", "l", "a", "'a"], [0.1, 0.2, 0.05, 0.1, 0.1], np.arange(10.0).reshape(1, 5, 2)
+    )
+    assert names == ["'o", "l", "a"] and np.allclose(seconds, [0.3, 0.05, 0.2])
+    assert templates[0].tolist() == [[0.0, 1.0], [4.0, 5.0], [6.0, 7.0]]
+    words = word_phones([Line(("ooh", "ooh", "alimenta"))], "es")
+    assert [w.syllables for w in words] == [1, 1, 4]
+    assert words[0].templates.shape[1] == len(words[0].phones)
+
+
+def test_two_held_vowels_in_a_row_are_not_laid_inside_one_note():
+    """ "ooh ooh" sung as two held notes 1.5 s apart: each "ooh" on its own note (without
+    the price of a vowel entered with no re-attack both went inside the second note, the
+    first note left to singing the lyrics lack)."""
+    from core.lyrics.activity import Activity
+    from core.lyrics.align import FPS as ALIGN_FPS
+    from core.lyrics.align import align_words
+    from core.lyrics.phones import CEPSTRA, VARIANTS, WordPhones
+    from core.lyrics.text import Line
+
+    def word(text: str, phones: tuple[str, ...], line: int) -> WordPhones:
+        templates = np.zeros((len(VARIANTS), len(phones), CEPSTRA), np.float32)
+        return WordPhones(text, line, phones, (0.1,) * len(phones), templates)
+
+    words = [word("ma", ("m", "'a"), 0), word("ooh", ("'u:",), 1), word("ooh", ("'u:",), 1)]
+    words.append(word("na", ("n", "'a"), 2))
+    t = np.arange(int(14 * ALIGN_FPS)) / ALIGN_FPS
+    notes = ((0.5, 1.0), (3.0, 5.0), (6.5, 8.5), (11.0, 11.5))
+    sung = np.zeros(len(t), bool)
+    rise = np.zeros(len(t))
+    for start, end in notes:
+        sung |= (t > start) & (t < end)
+        rise[int(start * ALIGN_FPS) + 1] = 20.0  # dB: each note is attacked
+    activity = Activity(
+        sung=np.where(sung, 0.99, 0.01),
+        under_peak=np.zeros(len(t)),
+        cepstra=np.random.default_rng(0).standard_normal((len(t), CEPSTRA)).astype(np.float32),
+        rise=rise,
+    )
+    lines = [Line(("ma",)), Line(("ooh", "ooh")), Line(("na",))]
+    starts = [w.start for w in align_words(words, lines, activity)]
+    assert np.allclose(starts, [start for start, _ in notes], atol=0.1)
