@@ -40,9 +40,11 @@ class WordPhones:
 
 
 _ROOT = Path(__file__).resolve().parents[2]  # where `python -m core…` finds the engine
-# eSpeak voice variants whose phones serve as templates: a low and a high voice, so a
-# singer of either kind is near one of them.
-VARIANTS = ("", "+f3")
+# eSpeak voice variants whose phones serve as templates, spread over its male and female
+# voices so that a singer of any register is near one of them (a frame reads the nearest
+# variant). Measured on the dev songs against a low and a high voice alone ("", "+f3"):
+# words within 0.3 s 78 → 82 %, mean 0.49 → 0.46 s.
+VARIANTS = ("", "+m1", "+m3", "+m5", "+f1", "+f3", "+f5")
 CEPSTRA = 10  # c1..c10: the spectral envelope without the level (c0) and fine detail
 
 
