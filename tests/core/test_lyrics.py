@@ -370,3 +370,25 @@ def test_two_held_vowels_in_a_row_are_not_laid_inside_one_note():
     lines = [Line(("ma",)), Line(("ooh", "ooh")), Line(("na",))]
     starts = [w.start for w in align_words(words, lines, activity)]
     assert np.allclose(starts, [start for start, _ in notes], atol=0.1)
+
+
+def test_the_second_pass_learns_each_phone_from_the_frames_laid_on_it():
+    """Every phone named alike gets the mean of the sung frames the first pass laid any of
+    them on (in the frames' z-scored space); a phone heard too briefly stays unknown."""
+    from core.lyrics.activity import Activity
+    from core.lyrics.align import ADAPT_MIN_FRAMES, sung_templates
+    from core.lyrics.phones import CEPSTRA
+
+    n = 4 * ADAPT_MIN_FRAMES
+    cepstra = np.random.default_rng(0).standard_normal((n, CEPSTRA)).astype(np.float32)
+    activity = Activity(sung=np.full(n, 0.99), under_peak=np.zeros(n), cepstra=cepstra)
+    phones = [(0, 0, "m"), (0, 1, "'a"), (1, 0, "a")]  # "'a" and "a" are one phone
+    path = np.full(n, -1)
+    path[: ADAPT_MIN_FRAMES // 2] = 0  # "m": too few frames
+    path[ADAPT_MIN_FRAMES : 2 * ADAPT_MIN_FRAMES] = 1
+    path[3 * ADAPT_MIN_FRAMES :] = 2
+    own = sung_templates(phones, path, activity)
+    x = (cepstra - cepstra.mean(axis=0)) / cepstra.std(axis=0)
+    a = x[(path == 1) | (path == 2)].mean(axis=0)
+    assert np.isnan(own[0]).all()
+    assert np.allclose(own[1], a, atol=1e-5) and np.allclose(own[2], a, atol=1e-5)
