@@ -14,7 +14,8 @@ Costs per frame (negative log-likelihoods, plus fixed prices):
 - a vowel pays -log P(sung), plus a little for lying under its syllable's loudest
   point (vowels are the loud part of a syllable);
 - a voiced consonant pays less for quiet frames, an unvoiced one (s, t, f …) little;
-- a rest pays -log P(not sung); singing the lyrics lack (BACKING) pays a fixed price;
+- a rest pays -log P(not sung); singing the lyrics lack (BACKING) pays a fixed price
+  per frame and BACKING_SUNG of a vowel's -log P(sung);
 - holding a vowel on through a sharp rise of the level (the next syllable's onset)
   costs per dB of the rise: a vowel is one syllable, so a line is not squeezed onto a
   single held note while its neighbour's syllables are sung; the other way round,
@@ -74,9 +75,14 @@ LRC_TOLERANCE_S = 1.0  # an .lrc line starts within this of its time tag
 # Singing the lyrics do not have (backing chants, ad-libs, an unlisted chorus): between
 # two lines, and after the last, a state that takes any frame at a small price per frame
 # but a large one to enter, so only a long stretch of such singing uses it instead of
-# stretching a neighbouring line over it.
+# stretching a neighbouring line over it. It is singing, so it pays BACKING_SUNG of a
+# vowel's price for frames that do not sound sung: without it, the quiet before a line
+# was as cheap to it as to a rest, and a line next to unlisted singing was pulled into
+# the singing. The quiet after it is a rest of its own. (0.5 chosen on the dev songs
+# among 0, 0.25, 0.5, 0.75 and 1.)
 BACKING_ENTRY = 20.0
 BACKING_STAY = 0.02
+BACKING_SUNG = 0.5
 _UNVOICED = frozenset("p t k f T s S h x C tS ts ? Q".split())
 _VOICED_CONSONANT_FLOOR = 0.25  # P(sung) a voiced consonant reads as at worst
 _UNVOICED_FLOOR = 0.6
@@ -162,6 +168,7 @@ def _chain(
             if word.line != previous_line:
                 add(REST, 0.0, LINE_REST_ENTRY, True, -1, word.line)
                 add(BACKING, BACKING_STAY, BACKING_ENTRY, True, -1, word.line)
+                add(REST, 0.0, 0.0, True, -1, word.line)
             elif word.line in chants:
                 add(REST, 0.0, LINE_REST_ENTRY, True, -1, word.line)
             else:
@@ -180,6 +187,7 @@ def _chain(
             phones.append((w, p, name))
     add(REST, 0.0, LINE_REST_ENTRY, True, -1, previous_line)
     add(BACKING, BACKING_STAY, BACKING_ENTRY, True, -1, previous_line)
+    add(REST, 0.0, 0.0, True, -1, previous_line)
     chain = _Chain(
         kind=np.array(kind, np.int64),
         stay=np.array(stay, np.float64),
@@ -257,7 +265,7 @@ def emission_costs(sung: np.ndarray, under_peak: np.ndarray) -> np.ndarray:
             -np.log(p) + peak,
             -np.log(_VOICED_CONSONANT_FLOOR + (1 - _VOICED_CONSONANT_FLOOR) * p),
             -np.log(_UNVOICED_FLOOR + (1 - _UNVOICED_FLOOR) * p),
-            np.zeros_like(p),
+            -BACKING_SUNG * np.log(p),
         ],
         axis=1,
     )
@@ -307,10 +315,12 @@ def viterbi(
     emission_of = chain.kind
     skip_ok = np.zeros(n_states, bool)
     skip_ok[2:] = chain.skippable[1:-1]
-    # Two skippable states in a row (a rest, then singing the lyrics do not have) may be
-    # jumped together.
+    # Between lines sit three skippable states (a rest, singing the lyrics do not have, a
+    # rest): any run of them may be jumped at once.
     skip2_ok = np.zeros(n_states, bool)
     skip2_ok[3:] = chain.skippable[2:-1] & chain.skippable[1:-2]
+    skip3_ok = np.zeros(n_states, bool)
+    skip3_ok[4:] = skip2_ok[4:] & chain.skippable[1:-3]
     first = np.full(n_states, np.inf)
     first[0] = 0.0
     if chain.skippable[0]:
@@ -335,8 +345,13 @@ def viterbi(
         jump[2:] = np.where(skip_ok[2:], d[:-2] + enter[2:], np.inf)
         jump2 = np.full(n_states, np.inf)
         jump2[3:] = np.where(skip2_ok[3:], d[:-3] + enter[3:], np.inf)
-        best = np.minimum(np.minimum(stay, move), np.minimum(jump, jump2))
-        back[t] = np.where(best == stay, 0, np.where(best == move, 1, np.where(best == jump, 2, 3)))
+        jump3 = np.full(n_states, np.inf)
+        jump3[4:] = np.where(skip3_ok[4:], d[:-4] + enter[4:], np.inf)
+        best = np.minimum(np.minimum(stay, move), np.minimum(np.minimum(jump, jump2), jump3))
+        # The back pointer is how many states the best path advanced into this one.
+        back[t] = np.select(
+            [best == stay, best == move, best == jump, best == jump2], [0, 1, 2, 3], 4
+        )
         outside = (t < lo) | (t > hi)
         d = best + costs[t, emission_of] + phone_costs[t, column]
         d[outside] = np.inf
@@ -344,10 +359,8 @@ def viterbi(
             progress("align", t / n_frames)
     del allowed
     ends = [n_states - 1]
-    if chain.skippable[-1]:
-        ends.append(n_states - 2)
-        if chain.skippable[-2]:
-            ends.append(n_states - 3)
+    while chain.skippable[ends[-1]] and ends[-1] > 0:
+        ends.append(ends[-1] - 1)
     state = min(ends, key=lambda s: d[s])
     if not np.isfinite(d[state]):
         raise BadInput("the lyrics do not fit the song (too many words for its sung time)")

@@ -201,16 +201,22 @@ def test_generate_without_lyrics_is_unchanged_and_with_them_records_the_words(
     assert json.loads(json.dumps(b.meta))["lyrics"]["strength"] == 0.5
 
 
-def test_a_sung_phrase_missing_from_the_lyrics_does_not_drag_a_line_over_it(tmp_path, monkeypatch):
-    """Published lyrics leave out backing chants and ad-libs; the lines around one stay put
-    (without the aligner's state for such singing, 45 % of these onsets were within 0.3 s)."""
-    song, lyrics, truth = made_song(tmp_path, seed=10, language="es", unlisted=2)
+@pytest.mark.parametrize("seed, language", [(10, "es"), (12, "de")])
+def test_a_sung_phrase_missing_from_the_lyrics_does_not_drag_a_line_over_it(
+    seed, language, tmp_path, monkeypatch
+):
+    """Published lyrics leave out backing chants and ad-libs; the lines around one stay put.
+    Without the aligner's state for such singing, 45 % of the Spanish song's onsets were
+    within 0.3 s; while that state took quiet frames as cheaply as a rest, the German
+    song's last line was laid in the unlisted phrase before it (mean error 1.5 s)."""
+    song, lyrics, truth = made_song(tmp_path, seed=seed, language=language, unlisted=2)
     out = tmp_path / "words.csv"
     monkeypatch.setenv("MUSICFACE_CACHE", str(tmp_path / "cache"))
-    assert run_cli(["align", str(song), str(lyrics), "-o", str(out), "--language", "es"]) == 0
+    assert run_cli(["align", str(song), str(lyrics), "-o", str(out), "--language", language]) == 0
     onsets = [float(line.split(",")[0]) for line in out.read_text().splitlines()[1:]]
     error = np.abs(np.array(onsets) - [w.start for w in truth])
     assert np.mean(error <= 0.3) >= 0.75, error.round(2)
+    assert np.mean(error) <= 0.5, error.round(2)
 
 
 def test_lrc_time_tags_hold_each_line_near_its_tag(sung_song, tmp_path, monkeypatch):
