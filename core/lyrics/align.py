@@ -87,6 +87,7 @@ _UNVOICED = frozenset("p t k f T s S h x C tS ts ? Q".split())
 _VOICED_CONSONANT_FLOOR = 0.25  # P(sung) a voiced consonant reads as at worst
 _UNVOICED_FLOOR = 0.6
 _EPS = 1e-4
+_MAX_ADVANCE = 4  # states the path may advance in one frame (a word, then three skippable)
 
 # State kinds.
 REST, VOWEL, VOICED, UNVOICED, BACKING = 0, 1, 2, 3, 4
@@ -313,14 +314,12 @@ def viterbi(
     vowel = chain.kind == VOWEL
     hold = np.zeros(n_frames) if hold_costs is None else hold_costs
     emission_of = chain.kind
-    skip_ok = np.zeros(n_states, bool)
-    skip_ok[2:] = chain.skippable[1:-1]
-    # Between lines sit three skippable states (a rest, singing the lyrics do not have, a
-    # rest): any run of them may be jumped at once.
-    skip2_ok = np.zeros(n_states, bool)
-    skip2_ok[3:] = chain.skippable[2:-1] & chain.skippable[1:-2]
-    skip3_ok = np.zeros(n_states, bool)
-    skip3_ok[4:] = skip2_ok[4:] & chain.skippable[1:-3]
+    # Advancing k states in one frame jumps the k - 1 between, which must all be
+    # skippable: between lines sit three (a rest, singing the lyrics do not have, a rest).
+    can_advance = np.zeros((_MAX_ADVANCE + 1, n_states), bool)
+    can_advance[1, 1:] = True
+    for k in range(2, _MAX_ADVANCE + 1):
+        can_advance[k, k:] = can_advance[k - 1, k:] & chain.skippable[1 : n_states - k + 1]
     first = np.full(n_states, np.inf)
     first[0] = 0.0
     if chain.skippable[0]:
@@ -339,19 +338,16 @@ def viterbi(
         enter = chain.enter
         if hiatus_costs is not None and hiatus_costs[t]:
             enter = enter + hiatus_costs[t] * chain.hiatus
-        move = np.full(n_states, np.inf)
-        move[1:] = d[:-1] + enter[1:]
-        jump = np.full(n_states, np.inf)
-        jump[2:] = np.where(skip_ok[2:], d[:-2] + enter[2:], np.inf)
-        jump2 = np.full(n_states, np.inf)
-        jump2[3:] = np.where(skip2_ok[3:], d[:-3] + enter[3:], np.inf)
-        jump3 = np.full(n_states, np.inf)
-        jump3[4:] = np.where(skip3_ok[4:], d[:-4] + enter[4:], np.inf)
-        best = np.minimum(np.minimum(stay, move), np.minimum(np.minimum(jump, jump2), jump3))
-        # The back pointer is how many states the best path advanced into this one.
-        back[t] = np.select(
-            [best == stay, best == move, best == jump, best == jump2], [0, 1, 2, 3], 4
-        )
+        # The back pointer is how many states the best path advanced into this one (on a
+        # tie, the fewer).
+        best, advance = stay, np.zeros(n_states, np.uint8)
+        for k in range(1, _MAX_ADVANCE + 1):
+            into = np.full(n_states, np.inf)
+            into[k:] = np.where(can_advance[k, k:], d[:-k] + enter[k:], np.inf)
+            better = into < best
+            best = np.where(better, into, best)
+            advance[better] = k
+        back[t] = advance
         outside = (t < lo) | (t > hi)
         d = best + costs[t, emission_of] + phone_costs[t, column]
         d[outside] = np.inf
