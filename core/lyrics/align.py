@@ -325,7 +325,6 @@ def viterbi(
     if chain.skippable[0]:
         first[1] = chain.enter[1]
     back = np.zeros((n_frames, n_states), np.uint8)
-    allowed = np.arange(n_states)
     # Rests read no template: a zero column.
     phone_costs = np.concatenate([phone_costs, np.zeros((len(phone_costs), 1))], axis=1)
     column = np.where(chain.phone_of >= 0, chain.phone_of, phone_costs.shape[1] - 1)
@@ -353,7 +352,6 @@ def viterbi(
         d[outside] = np.inf
         if t % 500 == 0:
             progress("align", t / n_frames)
-    del allowed
     ends = [n_states - 1]
     while chain.skippable[ends[-1]] and ends[-1] > 0:
         ends.append(ends[-1] - 1)

@@ -1,6 +1,10 @@
 """The user's lyrics file → lines of words (plain text or .lrc), refusing what is not lyrics.
 
-Plain text: one lyric line per line, blank lines ignored. `.lrc`: `[mm:ss.xx] words`
+Plain text: one lyric line per line, blank lines ignored. Lyrics pasted from a lyrics
+site carry marks that are not sung: a line that is only a bracketed section header
+("[Chorus]", "[Verse 2: …]") is skipped, and a repeat mark at a line's end ("(x2)",
+"x3", "[2x]"; on a line of its own it repeats the line above) sings the line that many
+times, because the aligner needs every line as it is sung. `.lrc`: `[mm:ss.xx] words`
 lines (several time tags on a line repeat it); tags such as `[ar: …]` are ignored, and
 each line keeps its start time, which the aligner then holds the line to.
 """
@@ -18,6 +22,9 @@ MAX_BYTES = 1_000_000  # a song's lyrics are a few kilobytes; a megabyte is not 
 _LRC_TIME = re.compile(r"\[(\d{1,3}):(\d{1,2}(?:[.:]\d{1,3})?)\]")
 _LRC_TAG = re.compile(r"^\[[a-zA-Z#]+:[^\]]*\]$")
 # Characters that end up inside no word: punctuation around words, quotes, brackets.
+_SECTION = re.compile(r"^\[[^\[\]]*\]$")
+# "(x2)", "[3x]", "x2", "×4", "2x" as the last token of a line: repeat it, 2 to 9 times.
+_REPEAT = re.compile(r"\s[(\[]?\s*(?:[x×]\s*([2-9])|([2-9])\s*[x×])\s*[)\]]?$", re.IGNORECASE)
 _STRIP = '"“”„«»‹›()[]{}.,;:!?¡¿…—–-*_/\\|'
 
 
@@ -57,9 +64,18 @@ def parse_lyrics(text: str, lrc: bool) -> list[Line]:
         if not raw:
             continue
         if not lrc:
+            repeat = 1
+            if m := _REPEAT.search(" " + raw):
+                repeat = int(m.group(1) or m.group(2))
+                raw = (" " + raw)[: m.start()].strip()
+                if not raw and lines:  # a mark on its own line repeats the line above
+                    lines.extend([lines[-1]] * (repeat - 1))
+                    continue
+            if _SECTION.match(raw):
+                continue
             words = _words(raw)
             if words:
-                lines.append(Line(words))
+                lines.extend([Line(words)] * repeat)
             continue
         if _LRC_TAG.match(raw):
             continue  # [ar: artist], [ti: title], [offset: …]

@@ -36,6 +36,20 @@ def test_plain_text_and_lrc_lines():
     ]
 
 
+def test_pasted_section_headers_are_not_sung_and_repeat_marks_repeat_the_line():
+    text = "[Chorus]\nLa la la (x2)\n[Verse 2: Someone]\noh no\n[3x]\nbye 2x\nx marks the spot\n"
+    assert [line.words for line in parse_lyrics(text, lrc=False)] == [
+        ("La", "la", "la"),
+        ("La", "la", "la"),
+        ("oh", "no"),
+        ("oh", "no"),
+        ("oh", "no"),
+        ("bye",),
+        ("bye",),
+        ("x", "marks", "the", "spot"),
+    ]
+
+
 def test_the_language_is_guessed_from_common_words():
     def guess(text: str) -> str:
         return guess_language(parse_lyrics(text, lrc=False))
