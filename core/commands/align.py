@@ -7,6 +7,7 @@ import os
 import sys
 from pathlib import Path
 
+from core.commands.song_arguments import add_language_argument
 from core.errors import BadInput
 from core.progress import ProgressFn
 from core.separation.names import SEPARATORS
@@ -16,15 +17,6 @@ HELP = (
     "align lyrics (plain text, one line per lyric line, or .lrc) to the song's separated "
     "vocals: a CSV of word_start,word_end,word (then line, flag, phones)"
 )
-
-
-def add_language_argument(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--language",
-        default="auto",
-        help="language of the lyrics: auto (guessed from the words), en, es, fr, de, it, pt, "
-        "or any language eSpeak NG speaks (default auto)",
-    )
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

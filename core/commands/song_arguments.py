@@ -62,10 +62,16 @@ def add_lyrics_arguments(parser: argparse.ArgumentParser) -> None:
         help="how far the phones' mouth shapes replace the model's, 0..1; from 0.5 on "
         f"every aligned p/b/m shuts the lips (default {DEFAULT_STRENGTH})",
     )
+    add_language_argument(parser)
+
+
+def add_language_argument(parser: argparse.ArgumentParser) -> None:
+    """--language of the lyrics (`align`, and `generate`/`animate` with --lyrics)."""
     parser.add_argument(
         "--language",
         default="auto",
-        help="language of the lyrics: auto (guessed), en, es, fr, de, it, pt, … (default auto)",
+        help="language of the lyrics: auto (guessed from the words), en, es, fr, de, it, pt, "
+        "or any language eSpeak NG speaks (default auto)",
     )
 
 
