@@ -19,7 +19,8 @@ frames at the Performance's 30 fps, frame i standing for time i / fps:
 
 Metrics per item: AUC of jawOpen between sung and unsung frames (the probability
 that a random sung frame has the wider jaw, ties counting half), the share of
-unsung frames with jawOpen < `JAW_CLOSED`, the sung/unsung mean jaw ratio, head
+unsung frames with jawOpen < `JAW_CLOSED`, the sung/unsung mean jaw ratio (the unsung
+mean floored at `RATIO_FLOOR`, so a shut mouth does not make it 10⁵), head
 rotation std per axis in degrees (pitch = X, roll = Y, yaw = Z, Blender axes as
 in core/face/pose.py), mean angular speed in °/s, blinks per second and mean
 blink duration by `training.metrics.eye_events` on the eye composite
@@ -49,6 +50,9 @@ SUNG_DB = -20.0
 UNSUNG_DB = -40.0
 MIN_UNSUNG = 0.2  # s
 JAW_CLOSED = 0.15
+# A mean unsung jaw under this shows as a shut mouth: dividing by the exact value made the
+# ratio of a gated face 10³–10⁵, dominated by how shut is shut, and its mean meaningless.
+RATIO_FLOOR = 0.01
 AXES = ("pitch", "roll", "yaw")  # Euler X, Y, Z (nod, tilt, turn)
 SUNG, UNSUNG, IGNORED = 1, 0, -1
 AUDIO_SUFFIXES = (".wav", ".mp3", ".flac", ".ogg", ".m4a")
@@ -137,7 +141,7 @@ def separation_scores(score: np.ndarray, labels: np.ndarray) -> dict[str, float]
     sung, unsung = score[labels == SUNG], score[labels == UNSUNG]
     ratio = float("nan")
     if len(sung) and len(unsung):
-        ratio = float(sung.mean() / max(float(unsung.mean()), 1e-6))
+        ratio = float(sung.mean() / max(float(unsung.mean()), RATIO_FLOOR))
     return {
         "auc": auc(sung, unsung),
         "closed": float(np.mean(unsung < JAW_CLOSED)) if len(unsung) else float("nan"),

@@ -116,6 +116,8 @@ def test_separation_scores_closed_share_and_ratio() -> None:
     assert scores["closed"] == 0.75  # 0.2 is not closed
     assert scores["ratio"] == pytest.approx(0.5 / 0.1)
     assert (scores["sung_frames"], scores["unsung_frames"]) == (4, 4)
+    shut = R.separation_scores(np.where(labels == R.UNSUNG, 1e-5, jaw), labels)
+    assert shut["ratio"] == pytest.approx(0.5 / R.RATIO_FLOOR)  # not 0.5 / 1e-5
 
 
 def test_head_stats_in_degrees_per_named_axis() -> None:
