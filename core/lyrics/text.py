@@ -21,10 +21,11 @@ from core.errors import BadInput
 MAX_BYTES = 1_000_000  # a song's lyrics are a few kilobytes; a megabyte is not lyrics
 _LRC_TIME = re.compile(r"\[(\d{1,3}):(\d{1,2}(?:[.:]\d{1,3})?)\]")
 _LRC_TAG = re.compile(r"^\[[a-zA-Z#]+:[^\]]*\]$")
-# Characters that end up inside no word: punctuation around words, quotes, brackets.
+# A plain-text line that is only a bracketed section header: "[Chorus]", "[Verse 2: …]".
 _SECTION = re.compile(r"^\[[^\[\]]*\]$")
 # "(x2)", "[3x]", "x2", "×4", "2x" as the last token of a line: repeat it, 2 to 9 times.
 _REPEAT = re.compile(r"\s[(\[]?\s*(?:[x×]\s*([2-9])|([2-9])\s*[x×])\s*[)\]]?$", re.IGNORECASE)
+# Characters that end up inside no word: punctuation around words, quotes, brackets.
 _STRIP = '"“”„«»‹›()[]{}.,;:!?¡¿…—–-*_/\\|'
 
 
