@@ -392,6 +392,43 @@ def test_two_held_vowels_in_a_row_are_not_laid_inside_one_note():
     assert np.allclose(starts, [start for start, _ in notes], atol=0.1)
 
 
+def test_a_held_note_that_drifts_from_its_vowel_keeps_its_word():
+    """A chant line of four held "ooh" notes, each attacked like an "ooh" and then sung
+    away from it (as held notes drift), after a short "ah" ad-lib: each "ooh" on its
+    note and the next line on its own. When a held vowel paid for every frame unlike its
+    templates, a note of seconds was cheaper as singing the lyrics lack: the first
+    "ooh" went to the ad-lib and the next line onto the last "ooh" note."""
+    from core.lyrics.align import FPS as ALIGN_FPS
+    from core.lyrics.align import TEMPLATE_WEIGHT, _chain, emission_costs, viterbi
+    from core.lyrics.phones import CEPSTRA, VARIANTS, WordPhones
+
+    def word(text: str, phones: tuple[str, ...], line: int) -> WordPhones:
+        templates = np.zeros((len(VARIANTS), len(phones), CEPSTRA), np.float32)
+        return WordPhones(text, line, phones, (0.1,) * len(phones), templates)
+
+    words = [word("ma", ("m", "'a"), 0)] + [word("ooh", ("'u:",), 1) for _ in range(4)]
+    words.append(word("na", ("n", "'a"), 2))
+    t = np.arange(int(28 * ALIGN_FPS)) / ALIGN_FPS
+    adlib = (1.8, 2.3)
+    notes = ((0.5, 1.2), (3.0, 7.0), (8.0, 12.0), (13.0, 17.0), (18.0, 22.0), (25.0, 25.8))
+    sung = np.zeros(len(t), bool)
+    for a, b in (*notes, adlib):
+        sung |= (t > a) & (t < b)
+    chain, phones = _chain(words, 20.0)
+    u = [p for p, (_, _, name) in enumerate(phones) if name == "'u:"]
+    phone_costs = np.zeros((len(t), len(phones)))  # relative to all phones: 0 is average
+    for a, b in notes[1:5]:
+        phone_costs[np.ix_((t > a) & (t < a + 0.4), u)] = -TEMPLATE_WEIGHT
+        phone_costs[np.ix_((t > a + 0.4) & (t < b), u)] = TEMPLATE_WEIGHT
+    phone_costs[np.ix_((t > adlib[0]) & (t < adlib[1]), u)] = TEMPLATE_WEIGHT
+    costs = emission_costs(np.where(sung, 0.99, 0.01), np.zeros(len(t)))
+    lo, hi = np.zeros(len(chain.kind), np.int64), np.full(len(chain.kind), len(t) - 1)
+    phone = chain.phone_of[viterbi(chain, costs, phone_costs, lo, hi)]
+    firsts = [p for p, (_, index, _) in enumerate(phones) if index == 0]
+    starts = [t[np.argmax(phone == p)] for p in firsts]
+    assert np.allclose(starts, [a for a, _ in notes], atol=0.1)
+
+
 def test_the_second_pass_learns_each_phone_from_the_frames_laid_on_it():
     """Every phone named alike gets the mean of the sung frames the first pass laid any of
     them on (in the frames' z-scored space); a phone heard too briefly stays unknown."""
