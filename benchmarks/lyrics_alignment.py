@@ -173,6 +173,7 @@ def main() -> int:
     totals: list[tuple[float, float, float]] = []
     baselines: list[tuple[float, float, float]] = []
     all_errors, all_base = [], []
+    languages: list[str] = []
     closures: dict[str, list[float]] = {}
     for song in songs:
         lines, truth = read_truth(song)
@@ -199,6 +200,7 @@ def main() -> int:
         all_errors.append(np.abs(onsets - truth))
         all_base.append(np.abs(even_spread(lines) - truth))
         language = LANGUAGES.get(song.stem, alignment.language)
+        languages.append(language)
         print(
             f"{song.stem[:32]:32} {language:4} {len(truth):5d} | {ours[0]:5.2f} {ours[1]:6.2f}"
             f" {ours[2]:6.0%} | {base[0]:9.2f} {base[1]:6.2f} {base[2]:6.0%} | {seconds:4.0f}"
@@ -217,6 +219,15 @@ def main() -> int:
             f" {(e <= 0.3).mean():6.0%} | {b.mean():9.2f} {np.median(b):6.2f}"
             f" {(b <= 0.3).mean():6.0%}"
         )
+        for language in sorted(set(languages)):
+            own = [k for k, name in enumerate(languages) if name == language]
+            e = np.concatenate([all_errors[k] for k in own])
+            b = np.concatenate([all_base[k] for k in own])
+            print(
+                f"{'  words pooled, ' + language:32} {language:4} {len(e):5d} | {e.mean():5.2f}"
+                f" {np.median(e):6.2f} {(e <= 0.3).mean():6.0%} | {b.mean():9.2f}"
+                f" {np.median(b):6.2f} {(b <= 0.3).mean():6.0%}"
+            )
     if closures:
         print("\nlips closed at aligned /p b m/ (share of frames), by --lyrics-strength")
         print(f"{'song':32} " + " ".join(f"{s:>6}" for s in STRENGTHS))
