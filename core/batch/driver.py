@@ -182,6 +182,7 @@ class BatchDriver:
         checked = self.client.submit(tasks.check_models, self.settings, pure=False, retries=1)
         wait(checked)
         result = self._result(checked)
+        checked.release()
         if isinstance(result, Failed):
             error = {"bad_input": BadInput, "missing_model": MissingModel}.get(result.kind)
             raise (error or MusicFaceError)(result.reason)
@@ -284,6 +285,10 @@ class BatchDriver:
         run, stage, index = self._futures.pop(future)
         run.pending -= 1
         result = self._result(future)
+        # Let Dask forget the task now: while the client holds a finished task's future,
+        # a worker that dies holding its result makes Dask run the task again, and a
+        # finished song's take was made and written a second time.
+        future.release()
         if isinstance(result, Failed):
             run.fail(stage, result)
         elif stage == "take":

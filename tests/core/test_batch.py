@@ -269,6 +269,33 @@ def decoded(video: Path) -> np.ndarray:
     return np.frombuffer(raw, np.uint8).reshape(-1, 64, 64, 3)
 
 
+def test_a_finished_task_is_let_go_so_a_lost_worker_does_not_make_it_again(
+    cluster: Cluster, settings: BatchSettings, tmp_path: Path
+) -> None:
+    """Once the driver has read a task's outcome, the client no longer holds it: when the
+    song's next task starts, Dask has forgotten the take. (While the client held it, a
+    worker that died holding the take's result made Dask run the take again, and a
+    finished song's take.npz was written a second time after its record said done.)"""
+    songs = songs_in(tmp_path / "songs", {"clip": 1.0})
+    split, fingerprints = prepare(
+        replace(settings, photoreal=True, size=64, segment_frames=30, frames_per_task=30)
+    )
+    held: list[bool] = []
+
+    class Watch(Events):
+        def __call__(self, message: dict[str, Any]) -> None:
+            super().__call__(message)
+            if message.get("event") == "start" and message["task"] == "render":
+                take = next(m["key"] for m in self.starts("take"))
+                held.append(take in cluster.client.refcount)
+
+    outcomes = run_batch(
+        cluster.client, songs, tmp_path / "out", split, fingerprints, on_event=Watch()
+    )
+    assert outcomes[0].status == "done", outcomes[0].reason
+    assert held == [False]
+
+
 def test_split_photoreal_ranges_join_to_the_same_video_as_one_render(
     cluster: Cluster, settings: BatchSettings, tmp_path: Path
 ) -> None:
