@@ -64,6 +64,16 @@ def scores(onsets: np.ndarray, truth: np.ndarray) -> tuple[float, float, float]:
     return float(error.mean()), float(np.median(error)), float((error <= 0.3).mean())
 
 
+def pooled_row(name: str, language: str, errors: list[np.ndarray], bases: list[np.ndarray]) -> str:
+    """One table row over the words of several songs: ours, then the even spread."""
+    e, b = np.concatenate(errors), np.concatenate(bases)
+    return (
+        f"{name:32} {language:4} {len(e):5d} | {e.mean():5.2f} {np.median(e):6.2f}"
+        f" {(e <= 0.3).mean():6.0%} | {b.mean():9.2f} {np.median(b):6.2f}"
+        f" {(b <= 0.3).mean():6.0%}"
+    )
+
+
 STRENGTHS = (0.0, 0.25, 0.5, 1.0)
 # Own test-only material: songs sung by the corpus's singer over its band
 # (training/lyrics_songs.py), never tuned on: (seed, language, rapped, the phrase sung but
@@ -213,21 +223,11 @@ def main() -> int:
             f"{'mean over songs':32} {'':4} {'':5} | {mean[0]:5.2f} {mean[1]:6.2f} {mean[2]:6.0%} |"
             f" {base[0]:9.2f} {base[1]:6.2f} {base[2]:6.0%}"
         )
-        e, b = np.concatenate(all_errors), np.concatenate(all_base)
-        print(
-            f"{'all words pooled':32} {'':4} {len(e):5d} | {e.mean():5.2f} {np.median(e):6.2f}"
-            f" {(e <= 0.3).mean():6.0%} | {b.mean():9.2f} {np.median(b):6.2f}"
-            f" {(b <= 0.3).mean():6.0%}"
-        )
+        print(pooled_row("all words pooled", "", all_errors, all_base))
         for language in sorted(set(languages)):
             own = [k for k, name in enumerate(languages) if name == language]
-            e = np.concatenate([all_errors[k] for k in own])
-            b = np.concatenate([all_base[k] for k in own])
-            print(
-                f"{'  words pooled, ' + language:32} {language:4} {len(e):5d} | {e.mean():5.2f}"
-                f" {np.median(e):6.2f} {(e <= 0.3).mean():6.0%} | {b.mean():9.2f}"
-                f" {np.median(b):6.2f} {(b <= 0.3).mean():6.0%}"
-            )
+            errors, bases = [all_errors[k] for k in own], [all_base[k] for k in own]
+            print(pooled_row(f"  words pooled, {language}", language, errors, bases))
     if closures:
         print("\nlips closed at aligned /p b m/ (share of frames), by --lyrics-strength")
         print(f"{'song':32} " + " ".join(f"{s:>6}" for s in STRENGTHS))
